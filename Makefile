@@ -1,0 +1,21 @@
+# Two commands from a fresh clone: `make demo` (pretrain on the embedded data, probe, table) and
+# `make test`. Each creates the virtualenv first when it is missing or pyproject.toml changed.
+VENV ?= .venv
+STAMP := $(VENV)/.installed
+
+.PHONY: install demo test bench clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml scripts/install.sh
+	bash scripts/install.sh $(VENV)
+	touch $@
+
+demo: $(STAMP)
+	$(VENV)/bin/vmk pretrain
+
+test: $(STAMP)
+	$(VENV)/bin/python -m pytest
+
+clean:
+	rm -rf $(VENV) outputs multirun

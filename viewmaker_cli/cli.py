@@ -1,0 +1,103 @@
+"""`vmk SUBCOMMAND [hydra args]`: each subcommand is a full Hydra app (overrides, -m, --cfg, --help).
+
+This module only dispatches; the work lives in the modules each command names.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from pathlib import Path
+from typing import Callable
+
+from viewmaker_cli.errors import UserError, exit_with
+
+CONF_DIR = str(Path(__file__).resolve().parent.parent / "conf")
+
+# name -> (module:function run with the composed config, one-line description)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "pretrain": ("viewmaker_cli.training.pretrain:run", "pretrain an encoder with learned (or other) views, probe it, write results"),
+    "probe": ("viewmaker_cli.evaluation.probe_command:run", "linear probe of a saved encoder: vmk probe ckpt=PATH"),
+    "report": ("viewmaker_cli.reporting.report_command:run", "one table over many runs: vmk report DIR [DIR...]"),
+}
+
+USAGE = """usage: vmk COMMAND [OVERRIDES...] [-m] [--cfg job] [--help]
+
+Viewmaker networks: pretrain encoders with learned views (Tamkin, Wu, Goodman, ICLR 2021).
+
+commands:
+{commands}
+
+Each command is a Hydra app: `vmk pretrain --help` lists its config groups and options,
+`vmk pretrain budget=0.1 trainer.max_epochs=5` overrides values, `vmk pretrain -m budget=0.02,0.1` sweeps.
+Errors are one line with exit code 2; set HYDRA_FULL_ERROR=1 for the full traceback.
+"""
+
+
+def usage() -> str:
+    width = max(map(len, COMMANDS))
+    lines = [f"  {name:<{width}}  {desc}" for name, (_, desc) in COMMANDS.items()]
+    return USAGE.format(commands="\n".join(lines))
+
+
+def _load(target: str) -> Callable:
+    module, func = target.split(":")
+    return getattr(importlib.import_module(module), func)
+
+
+def _report_args(args: list[str]) -> list[str]:
+    """`vmk report DIR...` takes directories as positional arguments: turn them into `dirs=[...]`."""
+    dirs = [a for a in args if "=" not in a and not a.startswith("-")]
+    rest = [a for a in args if a not in dirs]
+    if dirs:
+        quoted = ",".join("'" + d.replace("'", "\\'") + "'" for d in dirs)
+        rest.append(f"dirs=[{quoted}]")
+    return rest
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args or args[0] in ("-h", "--help", "help"):
+        print(usage())
+        sys.exit(0 if args else 2)
+    name, rest = args[0], args[1:]
+    if name not in COMMANDS:
+        exit_with(UserError(f"unknown command '{name}' (choose from: {', '.join(COMMANDS)}; see vmk --help)"))
+    if name == "report":
+        rest = _report_args(rest)
+    run_hydra_app(name, rest)
+
+
+def run_hydra_app(name: str, args: list[str]) -> None:
+    """Run subcommand `name` as a Hydra app over conf/{name}.yaml with `args` as its command line."""
+    import hydra
+
+    from viewmaker_cli.config import register
+
+    register()
+    task = _load(COMMANDS[name][0])
+    crashed: list[BaseException] = []
+
+    def job(cfg):
+        try:
+            return task(cfg)
+        except UserError as error:
+            exit_with(error)
+        except Exception as error:  # a bug, not a user mistake: Hydra prints the traceback
+            crashed.append(error)
+            raise
+
+    sys.argv = [f"vmk {name}", *args]
+    app = hydra.main(config_path=CONF_DIR, config_name=name, version_base=None)(job)
+    try:
+        app()
+    except SystemExit as stop:
+        # Hydra exits 1 both for composition errors (bad override, unknown key, wrong type) and for
+        # crashes inside the job. The former are the user's to fix: exit 2, like every user error.
+        if stop.code == 1 and not crashed:
+            sys.exit(2)
+        raise
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,65 @@
+"""`vmk probe ckpt=PATH`: linear probe of a saved encoder, with the pretraining run's data by default."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import lightning as L
+import torch
+from hydra.core.hydra_config import HydraConfig
+from omegaconf import DictConfig, OmegaConf
+
+from viewmaker_cli.data import load_dataset
+from viewmaker_cli.errors import UserError
+from viewmaker_cli.evaluation.probe_run import probe_with_baseline
+from viewmaker_cli.reporting.console import print_run_table
+from viewmaker_cli.reporting.results import write_results
+from viewmaker_cli.training.checkpoint import load_checkpoint
+from viewmaker_cli.training.module import Normalizer, build_encoder
+
+
+def _submodule_state(state_dict: dict, prefix: str) -> dict:
+    return {k[len(prefix) :]: v for k, v in state_dict.items() if k.startswith(prefix)}
+
+
+def run(cfg: DictConfig) -> dict:
+    start = time.perf_counter()
+    if not cfg.ckpt:
+        raise UserError("no checkpoint given: vmk probe ckpt=PATH (e.g. outputs/.../checkpoints/last.ckpt)")
+    checkpoint = load_checkpoint(cfg.ckpt)
+    config = checkpoint["vmk"]["config"]
+    data = OmegaConf.to_container(cfg.data) if cfg.data is not None else config["data"]
+    L.seed_everything(cfg.seed, verbose=False)
+    splits = load_dataset(data["name"], root=data["root"], download=data["download"], pad_to=data["pad_to"])
+    expected = tuple(checkpoint["vmk"]["input_shape"])
+    if splits.input_shape[0] != expected[0]:
+        raise UserError(
+            f"ckpt={cfg.ckpt} expects {expected[0]}-channel inputs but data={data['name']} has {splits.input_shape[0]} channels"
+        )
+
+    state = checkpoint["state_dict"]
+    encoder = build_encoder(config, expected[0])
+    encoder.load_state_dict(_submodule_state(state, "encoder."))
+    normalizer = Normalizer.identity(expected[0])
+    normalizer.load_state_dict(_submodule_state(state, "normalizer."))
+    device = torch.device("cuda" if torch.cuda.is_available() and cfg.trainer.accelerator in ("auto", "gpu", "cuda") else "cpu")
+    encoder.to(device)
+
+    # The probe protocol and seed come from this command; the architecture from the checkpoint.
+    probe_cfg = OmegaConf.create({"probe": OmegaConf.to_container(cfg.probe), "seed": cfg.seed, "model": config["model"]})
+    metrics, protocol = probe_with_baseline(encoder, normalizer, splits, probe_cfg)
+    run_dir = Path(HydraConfig.get().runtime.output_dir)
+    resolved = OmegaConf.to_container(cfg, resolve=True)
+    results = write_results(
+        run_dir,
+        metrics,
+        protocol,
+        {**config, "probe": resolved["probe"], "data": data},
+        time.perf_counter() - start,
+        checkpoint={"path": str(Path(cfg.ckpt).resolve()), "global_step": checkpoint.get("global_step")},
+        data={"name": splits.name, "source": splits.source, "train": len(splits.train_y), "test": len(splits.test_y)},
+        probe_command=resolved,
+    )
+    print_run_table({**config, "data": data}, metrics, protocol, results)
+    return metrics

@@ -1,0 +1,83 @@
+"""results.json: every number with the protocol, config, versions, commit and device that produced it."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import torch
+
+RESULTS_FILE = "results.json"
+
+
+def atomic_write_text(path: str | Path, text: str) -> None:
+    """Write via a temp file in the same folder and rename: a crash never leaves half a file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def versions() -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {}
+    for dist in ("vmk", "torch", "lightning", "hydra-core", "omegaconf"):
+        try:
+            out[dist] = version(dist)
+        except PackageNotFoundError:
+            out[dist] = "not installed"
+    out["python"] = platform.python_version()
+    return out
+
+
+def git_state() -> dict[str, Any]:
+    """Commit and dirty flag of the vmk source tree (None outside a git checkout)."""
+    root = Path(__file__).resolve().parents[2]
+
+    def git(*args: str) -> str | None:
+        try:
+            return subprocess.run(
+                ["git", "-C", str(root), *args], capture_output=True, text=True, timeout=10, check=True
+            ).stdout.strip()
+        except (OSError, subprocess.SubprocessError):
+            return None
+
+    commit = git("rev-parse", "HEAD")
+    status = git("status", "--porcelain", "--untracked-files=no")
+    return {"commit": commit, "dirty": None if status is None else bool(status)}
+
+
+def device_info() -> dict[str, Any]:
+    if torch.cuda.is_available():
+        return {"type": "cuda", "name": torch.cuda.get_device_name(0), "count": torch.cuda.device_count()}
+    return {"type": "cpu", "name": platform.processor() or platform.machine(), "threads": torch.get_num_threads()}
+
+
+def write_results(run_dir: str | Path, metrics: dict, protocol: dict, config: dict, wall_s: float, **extra) -> Path:
+    record = {
+        "metrics": metrics,
+        "protocol": protocol,
+        "config": config,
+        "versions": versions(),
+        "git": git_state(),
+        "device": device_info(),
+        "wall_s": round(wall_s, 2),
+        **extra,
+    }
+    path = Path(run_dir) / RESULTS_FILE
+    atomic_write_text(path, json.dumps(record, indent=2, sort_keys=False) + "\n")
+    return path

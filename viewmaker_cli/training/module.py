@@ -1,0 +1,202 @@
+"""The pretraining system: encoder + viewmaker trained adversarially on one objective.
+
+Manual optimisation, two optimisers (SGD for the encoder, Adam for the viewmaker), two update orders:
+
+- alternating (default, the authors' order, reference §2.1): encoder step on L with views made under
+  no_grad, then a fresh forward through the *updated* encoder for the viewmaker step on −w·L with the
+  encoder's parameters frozen (activations still carry the gradient to the viewmaker);
+- simultaneous: one forward, one backward; a gradient-reversal layer between views and encoder gives the
+  viewmaker −w·∂L while the encoder gets ∂L.
+
+The training set lives on the device as one uint8 buffer; a batch is an index gather.
+"""
+
+from __future__ import annotations
+
+import time
+
+import lightning as L
+import torch
+from torch import Tensor, nn
+
+from viewmaker_cli.models import ResNetSmall
+from viewmaker_cli.objectives import SimCLR
+from viewmaker_cli.training.checkpoint import FORMAT
+from viewmaker_cli.views import Viewmaker
+
+
+class _ReverseGrad(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x: Tensor, weight: float) -> Tensor:
+        ctx.weight = weight
+        return x.view_as(x)
+
+    @staticmethod
+    def backward(ctx, grad: Tensor):
+        return -ctx.weight * grad, None
+
+
+def reverse_grad(x: Tensor, weight: float = 1.0) -> Tensor:
+    """Identity forward; multiplies the gradient by −weight on the way back."""
+    return _ReverseGrad.apply(x, weight)
+
+
+def build_encoder(cfg: dict, in_channels: int, dims: int = 2) -> ResNetSmall:
+    if cfg["model"]["arch"] != "resnet18_small":
+        raise ValueError(f"unknown model.arch {cfg['model']['arch']!r} (known: resnet18_small)")
+    return ResNetSmall(in_channels, width=cfg["model"]["width"], embedding_dim=cfg["model"]["embedding_dim"], dims=dims)
+
+
+class Normalizer(nn.Module):
+    """Per-channel (x − mean)/std, applied after the viewmaker for images (reference §1.3)."""
+
+    def __init__(self, mean: Tensor, std: Tensor):
+        super().__init__()
+        shape = (1, -1) + (1,) * 2
+        self.register_buffer("mean", mean.float().reshape(shape))
+        self.register_buffer("std", std.float().reshape(shape))
+
+    def forward(self, x: Tensor) -> Tensor:
+        return (x - self.mean) / self.std
+
+    @classmethod
+    def identity(cls, channels: int) -> "Normalizer":
+        return cls(torch.zeros(channels), torch.ones(channels))
+
+
+class PretrainSystem(L.LightningModule):
+    """Encoder + viewmaker + objective. `cfg` is the resolved config as a plain dict."""
+
+    def __init__(self, cfg: dict, train_x: Tensor, normalizer: Normalizer):
+        super().__init__()
+        self.cfg = cfg
+        self.automatic_optimization = False
+        channels = train_x.shape[1]
+        self.encoder = build_encoder(cfg, channels)
+        views = cfg["views"]
+        self.viewmaker = Viewmaker(
+            num_channels=channels,
+            budget=cfg["budget"],
+            clamp=cfg["modality"]["clamp"],
+            num_res_blocks=views["num_res_blocks"],
+            width=views["width"],
+        )
+        self.objective = SimCLR(cfg["objective"]["temperature"], cfg["objective"]["symmetric"])
+        self.normalizer = normalizer
+        # Not saved in checkpoints: the data is reloaded from its source, not carried in every ckpt.
+        self.register_buffer("train_x", train_x, persistent=False)
+        self._channels_last = False
+        self._last_log = None
+
+    # -- data ------------------------------------------------------------------------------------------
+    def gather(self, index: Tensor) -> Tensor:
+        """Batch of model-space inputs: uint8 images → float in [0,1] (other modalities are stored as floats)."""
+        x = self.train_x[index]
+        x = x.float().div_(255) if x.dtype == torch.uint8 else x.float()
+        if self._channels_last:
+            x = x.contiguous(memory_format=torch.channels_last)
+        return x
+
+    # -- model -----------------------------------------------------------------------------------------
+    def embed(self, views: Tensor) -> Tensor:
+        return self.encoder(self.normalizer(views))
+
+    def make_views(self, x: Tensor) -> tuple[Tensor, Tensor]:
+        """Two views with independent noise."""
+        return self.viewmaker(x), self.viewmaker(x)
+
+    def _optimizers(self):
+        """The encoder's optimiser through Lightning (it counts global steps), the viewmaker's raw, so
+        that one global step is one batch and `trainer.max_steps` means batches."""
+        encoder_opt, viewmaker_opt = self.optimizers()
+        return encoder_opt, viewmaker_opt.optimizer
+
+    def configure_optimizers(self):
+        o = self.cfg["optim"]
+        encoder_opt = torch.optim.SGD(
+            self.encoder.parameters(), lr=o["lr"], momentum=o["momentum"], weight_decay=o["weight_decay"]
+        )
+        viewmaker_opt = torch.optim.Adam(self.viewmaker.parameters(), lr=self.cfg["views"]["lr"])
+        return [encoder_opt, viewmaker_opt]
+
+    def on_fit_start(self) -> None:
+        if self.device.type == "cuda":  # NHWC convs are faster under bf16 on tensor cores
+            self._channels_last = True
+            self.encoder.to(memory_format=torch.channels_last)
+            self.viewmaker.to(memory_format=torch.channels_last)
+
+    # -- training --------------------------------------------------------------------------------------
+    def training_step(self, index: Tensor, batch_idx: int) -> None:
+        x = self.gather(index)
+        if self.cfg["views"]["update"] == "simultaneous":
+            loss, view = self._simultaneous_step(x)
+        else:
+            loss, view = self._alternating_step(x)
+        self._log_step(loss, x, view)
+
+    def _alternating_step(self, x: Tensor) -> tuple[Tensor, Tensor]:
+        encoder_opt, viewmaker_opt = self._optimizers()
+        weight = self.cfg["views"]["loss_weight"]
+
+        with torch.no_grad():  # the encoder step needs no viewmaker graph
+            v1, v2 = self.make_views(x)
+        loss = self.objective(self.embed(v1), self.embed(v2))
+        encoder_opt.zero_grad(set_to_none=True)
+        self.manual_backward(loss)
+        encoder_opt.step()
+
+        # Fresh views and a forward through the updated encoder; its parameters get no gradients.
+        self.encoder.requires_grad_(False)
+        try:
+            w1, w2 = self.make_views(x)
+            adversarial = weight * self.objective.adversarial(self.embed(w1), self.embed(w2))
+            viewmaker_opt.zero_grad(set_to_none=True)
+            self.manual_backward(adversarial)
+            viewmaker_opt.step()
+        finally:
+            self.encoder.requires_grad_(True)
+        return loss.detach(), v1
+
+    def _simultaneous_step(self, x: Tensor) -> tuple[Tensor, Tensor]:
+        encoder_opt, viewmaker_opt = self._optimizers()
+        weight = self.cfg["views"]["loss_weight"]
+        v1, v2 = self.make_views(x)
+        loss = self.objective(self.embed(reverse_grad(v1, weight)), self.embed(reverse_grad(v2, weight)))
+        encoder_opt.zero_grad(set_to_none=True)
+        viewmaker_opt.zero_grad(set_to_none=True)
+        self.manual_backward(loss)
+        encoder_opt.step()
+        viewmaker_opt.step()
+        return loss.detach(), v1.detach()
+
+    def _log_step(self, loss: Tensor, x: Tensor, view: Tensor) -> None:
+        """Scalars every `log_every_n_steps` batches: the only host sync of the loop happens here."""
+        step = self.global_step  # batches done, this one included
+        if step % max(1, self.cfg["trainer"]["log_every_n_steps"]):
+            return
+        delta = (view.float() - x.float()).abs().flatten(1)
+        encoder_opt, viewmaker_opt = self._optimizers()
+        scalars = {
+            "train/loss": loss,
+            "train/viewmaker_loss": -self.cfg["views"]["loss_weight"] * loss,
+            "distortion/mean_abs": delta.mean(),
+            "distortion/max_abs": delta.amax(1).mean(),
+            "lr/encoder": encoder_opt.param_groups[0]["lr"],
+            "lr/viewmaker": viewmaker_opt.param_groups[0]["lr"],
+        }
+        if self.cfg["modality"]["name"] == "image":  # pixels in [0,1]: PSNR = −10·log10(MSE)
+            scalars["distortion/psnr"] = (-10 * torch.log10(delta.pow(2).mean(1).clamp_min(1e-12))).mean()
+        scalars = {name: float(value) for name, value in scalars.items()}  # one sync for all of them
+        now = time.perf_counter()
+        if self._last_log is not None and step > self._last_log[1]:
+            scalars["train/images_per_s"] = (step - self._last_log[1]) * x.shape[0] / (now - self._last_log[0])
+        self._last_log = (now, step)
+        self.log("loss", scalars["train/loss"], prog_bar=True, logger=False)
+        if "train/images_per_s" in scalars:
+            self.log("img/s", scalars["train/images_per_s"], prog_bar=True, logger=False)
+        if self.logger is not None:
+            self.logger.log_metrics(scalars, step=step)
+
+    def on_save_checkpoint(self, checkpoint: dict) -> None:
+        # Plain data only, so the file loads with weights_only=True (see training/checkpoint.py).
+        checkpoint["vmk"] = {"format": FORMAT, "config": self.cfg, "input_shape": list(self.train_x.shape[1:])}

@@ -1,0 +1,130 @@
+"""`vmk pretrain`: load data → pretrain with Lightning → checkpoint → linear probes → results.json + table."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import lightning as L
+import torch
+from hydra.core.hydra_config import HydraConfig
+from lightning.pytorch.callbacks import ModelCheckpoint, RichProgressBar
+from lightning.pytorch.loggers import TensorBoardLogger
+from omegaconf import DictConfig, OmegaConf
+
+from viewmaker_cli.data import Splits, load_dataset
+from viewmaker_cli.errors import UserError
+from viewmaker_cli.evaluation.probe_run import probe_with_baseline
+from viewmaker_cli.reporting.console import print_run_table
+from viewmaker_cli.reporting.results import write_results
+from viewmaker_cli.training.batches import index_loader
+from viewmaker_cli.training.checkpoint import save_checkpoint
+from viewmaker_cli.training.module import Normalizer, PretrainSystem
+from viewmaker_cli.training.view_grid import ViewGridLogger
+
+SUPPORTED = {
+    "views.name": ("learned",),
+    "views.update": ("alternating", "simultaneous"),
+    "objective.name": ("simclr",),
+    "model.arch": ("resnet18_small",),
+    "probe.layer": ("pooled", "prepool"),
+    "probe.kind": ("linear",),
+}
+
+
+def validate(cfg: DictConfig) -> None:
+    """Reject values Hydra's types cannot: one line naming the key, the value and what is allowed."""
+    if not cfg.budget > 0:
+        raise UserError(f"budget must be a positive number (the mean |delta| per example), got {cfg.budget}")
+    for key, allowed in SUPPORTED.items():
+        value = OmegaConf.select(cfg, key)
+        if value not in allowed:
+            raise UserError(f"{key}={value} is not supported (choose from: {', '.join(allowed)})")
+    if cfg.data.batch_size < 2:
+        raise UserError(f"data.batch_size must be at least 2 (contrastive views need negatives), got {cfg.data.batch_size}")
+
+
+def load_splits(cfg: DictConfig) -> Splits:
+    splits = load_dataset(cfg.data.name, root=cfg.data.root, download=cfg.data.download, pad_to=cfg.data.pad_to)
+    if splits.modality != cfg.modality.name:
+        raise UserError(
+            f"data={cfg.data.name} is {splits.modality} data but modality={cfg.modality.name}: "
+            f"use modality={splits.modality} or another dataset"
+        )
+    if splits.train_x.shape[0] < cfg.data.batch_size:
+        raise UserError(
+            f"data={cfg.data.name} has {splits.train_x.shape[0]} training examples, fewer than one batch "
+            f"(data.batch_size={cfg.data.batch_size}): lower data.batch_size"
+        )
+    return splits
+
+
+def make_normalizer(cfg: DictConfig, splits: Splits) -> Normalizer:
+    """Images: per-channel statistics of the training set, applied after the viewmaker (the authors use
+    fixed CIFAR statistics for CIFAR). Other modalities arrive z-scored: identity."""
+    channels = splits.train_x.shape[1]
+    if cfg.modality.normalize != "after":
+        return Normalizer.identity(channels)
+    x = splits.train_x.float()
+    if splits.train_x.dtype == torch.uint8:
+        x = x / 255
+    dims = [0] + list(range(2, x.ndim))
+    return Normalizer(x.mean(dims), x.std(dims).clamp_min(1e-6))
+
+
+def trainer_kwargs(cfg: DictConfig) -> dict:
+    t = cfg.trainer
+    precision = t.precision or ("bf16-mixed" if torch.cuda.is_available() and t.accelerator in ("auto", "gpu", "cuda") else "32-true")
+    return dict(
+        max_epochs=t.max_epochs,
+        max_steps=t.max_steps,
+        precision=precision,
+        devices=t.devices,
+        accelerator=t.accelerator,
+        log_every_n_steps=t.log_every_n_steps,
+    )
+
+
+def run(cfg: DictConfig) -> dict:
+    start = time.perf_counter()
+    validate(cfg)
+    run_dir = Path(HydraConfig.get().runtime.output_dir)
+    config = OmegaConf.to_container(cfg, resolve=True)
+    L.seed_everything(cfg.seed, verbose=False)
+
+    splits = load_splits(cfg)
+    normalizer = make_normalizer(cfg, splits)
+    system = PretrainSystem(config, splits.train_x, normalizer)
+    trainer = L.Trainer(
+        **trainer_kwargs(cfg),
+        default_root_dir=run_dir,
+        logger=TensorBoardLogger(save_dir=run_dir, name="tb", version=""),
+        callbacks=[
+            ModelCheckpoint(dirpath=run_dir / "checkpoints", save_last=True, save_top_k=0),
+            ViewGridLogger(cfg.trainer.image_every_n_steps),
+            RichProgressBar(),
+        ],
+        enable_model_summary=False,
+        num_sanity_val_steps=0,
+    )
+    trainer.fit(system, train_dataloaders=index_loader(splits.train_x.shape[0], cfg.data.batch_size, cfg.seed), ckpt_path=cfg.ckpt_path)
+    train_s = time.perf_counter() - start
+    checkpoint = save_checkpoint(trainer, run_dir / "checkpoints" / "last.ckpt")
+
+    metrics, protocol = {}, {}
+    if cfg.probe.enabled:
+        metrics, protocol = probe_with_baseline(system.encoder, normalizer, splits, cfg, trainer.logger)
+    steps = trainer.global_step
+    metrics["train_images_per_s"] = steps * cfg.data.batch_size / max(train_s, 1e-9)
+    wall_s = time.perf_counter() - start
+    results = write_results(
+        run_dir,
+        metrics,
+        protocol,
+        config,
+        wall_s,
+        train={"steps": steps, "epochs": trainer.current_epoch, "train_s": round(train_s, 2), "checkpoint": str(checkpoint)},
+        data={"name": splits.name, "source": splits.source, "train": len(splits.train_y), "test": len(splits.test_y)},
+    )
+    print_run_table(config, metrics, protocol, results)
+    return metrics

@@ -1,0 +1,135 @@
+"""The viewmaker: a noise-conditioned image-to-image generator whose output is an l1-bounded perturbation.
+
+Architecture of Tamkin et al. (2021), a Johnson et al. style-transfer network, with two fixes:
+only the residual blocks that run are allocated, and inputs of any size (not just square, multiple-of-4) work.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+# Spatial sizes the generator runs at: a multiple of 4 (two stride-2 convs, then two x2 upsamplings)
+# and at least 8, so the reflection pad of 1 at the H/4 level still has 2 pixels to reflect.
+_MULTIPLE = 4
+_MIN_SIZE = 8
+
+_CONV = {1: nn.Conv1d, 2: nn.Conv2d}
+_NORM = {1: nn.InstanceNorm1d, 2: nn.InstanceNorm2d}
+_REFLECT = {1: nn.ReflectionPad1d, 2: nn.ReflectionPad2d}
+
+
+def project_to_budget(raw: Tensor, budget: float, eps: float = 1e-4) -> Tensor:
+    """Squash `raw` with tanh, then rescale each example so that mean |delta| over its non-batch dims is `budget`.
+
+    This is the "L1 forced" projection: the perturbation lies on the l1 sphere of radius budget * volume,
+    never inside it. `eps` is the authors' 1e-4 guard, so the norm is slightly under budget when tanh is tiny.
+    Always computed and returned in float32: a bf16 mean over thousands of elements is too coarse for the budget.
+    """
+    with torch.autocast(device_type=raw.device.type, enabled=False):
+        d = torch.tanh(raw.float())
+        per_example = tuple(range(1, d.dim()))
+        return d * (budget / (d.abs().mean(dim=per_example, keepdim=True) + eps))
+
+
+def _conv_layer(dims: int, in_ch: int, out_ch: int, kernel: int, stride: int = 1) -> nn.Sequential:
+    """Reflection pad of kernel // 2, then a biased conv (the style-transfer ConvLayer)."""
+    return nn.Sequential(_REFLECT[dims](kernel // 2), _CONV[dims](in_ch, out_ch, kernel, stride=stride))
+
+
+def _norm(dims: int, channels: int) -> nn.Module:
+    # No running stats: train() and eval() normalise identically, as in the authors' network.
+    return _NORM[dims](channels, affine=True, track_running_stats=False)
+
+
+def _conv_norm_relu(dims: int, in_ch: int, out_ch: int, kernel: int, stride: int = 1) -> nn.Sequential:
+    return nn.Sequential(_conv_layer(dims, in_ch, out_ch, kernel, stride), _norm(dims, out_ch), nn.ReLU())
+
+
+class _ResidualBlock(nn.Module):
+    """conv3-IN-ReLU-conv3-IN plus identity, with no activation after the sum."""
+
+    def __init__(self, dims: int, channels: int) -> None:
+        super().__init__()
+        self.body = nn.Sequential(
+            _conv_norm_relu(dims, channels, channels, 3),
+            _conv_layer(dims, channels, channels, 3),
+            _norm(dims, channels),
+        )
+
+    def forward(self, x: Tensor) -> Tensor:
+        return x + self.body(x)
+
+
+def _with_noise(h: Tensor) -> Tensor:
+    """Append one U[0,1) channel sized from `h` itself, so non-square inputs work."""
+    noise = torch.rand((h.shape[0], 1, *h.shape[2:]), device=h.device, dtype=h.dtype)
+    return torch.cat([h, noise], dim=1)
+
+
+class Viewmaker(nn.Module):
+    """Generates a stochastic view x + delta with mean |delta| = budget per example.
+
+    `dims=2` takes `[B, C, H, W]`, `dims=1` takes `[B, C, T]` (the same network in 1-D).
+    `width=32, num_res_blocks=3` is the paper's network (1.12 M parameters for C=3).
+    `budget` and `clamp` may be changed after construction (e.g. to anneal the budget).
+    """
+
+    def __init__(
+        self,
+        num_channels: int,
+        budget: float = 0.05,
+        clamp: bool = True,
+        num_res_blocks: int = 3,
+        width: int = 32,
+        dims: int = 2,
+    ) -> None:
+        super().__init__()
+        if dims not in _CONV:
+            raise ValueError(f"dims must be 1 or 2, got {dims}")
+        self.dims = dims
+        self.budget = budget
+        self.clamp = clamp
+        w, n = width, num_res_blocks
+        self.encoder = nn.Sequential(
+            _conv_norm_relu(dims, num_channels + 1, w, 9),
+            _conv_norm_relu(dims, w, 2 * w, 3, stride=2),
+            _conv_norm_relu(dims, 2 * w, 4 * w, 3, stride=2),
+        )
+        # Block i sees one more noise channel than block i-1; the noise rides the skip path into the decoder.
+        self.res_blocks = nn.ModuleList(_ResidualBlock(dims, 4 * w + i) for i in range(1, n + 1))
+        self.decoder = nn.Sequential(
+            nn.Upsample(scale_factor=2, mode="nearest"),
+            _conv_norm_relu(dims, 4 * w + n, 2 * w, 3),
+            nn.Upsample(scale_factor=2, mode="nearest"),
+            _conv_norm_relu(dims, 2 * w, w, 3),
+        )
+        self.head = _conv_layer(dims, w, num_channels, 9)
+
+    def generator(self, x: Tensor) -> Tensor:
+        """Raw (pre-tanh) generator output, same shape as `x`; fresh noise on every call."""
+        if x.dim() != self.dims + 2:
+            expected = f"a {self.dims + 2}-D batch"
+            raise ValueError(f"Viewmaker(dims={self.dims}) expects {expected}, got shape {tuple(x.shape)}")
+        size = x.shape[2:]
+        # Pad at the end up to the sizes the net can round-trip, crop back afterwards. Replicate, not reflect:
+        # reflection needs pad < size, which fails for tiny inputs (e.g. 1 pixel wide).
+        target = [max(_MIN_SIZE, math.ceil(s / _MULTIPLE) * _MULTIPLE) for s in size]
+        pad = [p for s, t in zip(reversed(size), reversed(target)) for p in (0, t - s)]
+        h = F.pad(x, pad, mode="replicate") if any(pad) else x
+        h = self.encoder(_with_noise(h))
+        for block in self.res_blocks:
+            h = block(_with_noise(h))
+        out = self.head(self.decoder(h))
+        return out[(..., *(slice(0, s) for s in size))]
+
+    def perturbation(self, x: Tensor) -> Tensor:
+        """delta (float32) with mean |delta| = budget per example, before it is added to `x`."""
+        return project_to_budget(self.generator(x), self.budget)
+
+    def forward(self, x: Tensor) -> Tensor:
+        view = x.float() + self.perturbation(x)
+        return view.clamp(0.0, 1.0) if self.clamp else view
