@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import pickle
-import zipfile
 from pathlib import Path
 
 import torch
@@ -19,7 +18,7 @@ def save_checkpoint(trainer, path: str | Path) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
-    trainer.save_checkpoint(tmp)
+    trainer.save_checkpoint(tmp, weights_only=False)
     os.replace(tmp, path)
     return path
 
@@ -32,10 +31,11 @@ def load_checkpoint(path: str | Path) -> dict:
     try:
         checkpoint = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as error:
-        first = str(error).strip().splitlines()[0]
-        raise UserError(f"ckpt={path}: refused to load, the file holds more than tensors and plain data ({first})") from None
-    except (RuntimeError, EOFError, zipfile.BadZipFile, OSError, ValueError) as error:
-        raise UserError(f"ckpt={path}: not a readable checkpoint (truncated or corrupt: {str(error).splitlines()[0]})") from None
+        # Raised before anything in the file runs: it asks for code (a class or function) to be called.
+        detail = next((l.strip() for l in str(error).splitlines() if "Unsupported global" in l), "not plain data")
+        raise UserError(f"ckpt={path}: refused to load, it holds code as well as data ({detail})") from None
+    except Exception as error:  # the unpickler raises many types (KeyError, EOFError, ...) on garbage
+        raise UserError(f"ckpt={path}: not a readable checkpoint (truncated or not a torch file: {type(error).__name__})") from None
     if not isinstance(checkpoint, dict) or "vmk" not in checkpoint or "state_dict" not in checkpoint:
         raise UserError(f"ckpt={path}: not a vmk checkpoint (no 'vmk' entry; was it written by vmk pretrain?)")
     return checkpoint

@@ -144,6 +144,7 @@ class PretrainSystem(L.LightningModule):
         encoder_opt.zero_grad(set_to_none=True)
         self.manual_backward(loss)
         encoder_opt.step()
+        encoder_opt.zero_grad(set_to_none=True)  # free them now; the viewmaker step builds none
 
         # Fresh views and a forward through the updated encoder; its parameters get no gradients.
         self.encoder.requires_grad_(False)

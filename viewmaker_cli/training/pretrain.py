@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import time
+import warnings
 from pathlib import Path
 
 import lightning as L
@@ -22,6 +24,8 @@ from viewmaker_cli.training.checkpoint import save_checkpoint
 from viewmaker_cli.training.module import Normalizer, PretrainSystem
 from viewmaker_cli.training.view_grid import ViewGridLogger
 
+log = logging.getLogger("vmk")
+
 SUPPORTED = {
     "views.name": ("learned",),
     "views.update": ("alternating", "simultaneous"),
@@ -30,6 +34,13 @@ SUPPORTED = {
     "probe.layer": ("pooled", "prepool"),
     "probe.kind": ("linear",),
 }
+
+
+def quiet_lightning() -> None:
+    """Keep the console for vmk's own lines: Lightning's tips and known-harmless warnings go."""
+    logging.getLogger("lightning.pytorch.utilities.rank_zero").setLevel(logging.WARNING)
+    warnings.filterwarnings("ignore", message=r".*isinstance\(treespec, LeafSpec\).*")
+    warnings.filterwarnings("ignore", message=r".*`IterableDataset` has `__len__` defined.*")
 
 
 def validate(cfg: DictConfig) -> None:
@@ -91,12 +102,19 @@ def run(cfg: DictConfig) -> dict:
     run_dir = Path(HydraConfig.get().runtime.output_dir)
     config = OmegaConf.to_container(cfg, resolve=True)
     L.seed_everything(cfg.seed, verbose=False)
+    quiet_lightning()
 
     splits = load_splits(cfg)
     normalizer = make_normalizer(cfg, splits)
     system = PretrainSystem(config, splits.train_x, normalizer)
+    kwargs = trainer_kwargs(cfg)
+    log.info(
+        "data=%s (%d train, %d test, %s) views=%s objective=%s budget=%s precision=%s -> %s",
+        splits.name, len(splits.train_y), len(splits.test_y), "x".join(map(str, splits.input_shape)),
+        cfg.views.name, cfg.objective.name, cfg.budget, kwargs["precision"], run_dir,
+    )
     trainer = L.Trainer(
-        **trainer_kwargs(cfg),
+        **kwargs,
         default_root_dir=run_dir,
         logger=TensorBoardLogger(save_dir=run_dir, name="tb", version=""),
         callbacks=[

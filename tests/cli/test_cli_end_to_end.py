@@ -1,0 +1,153 @@
+"""The real CLI in subprocesses, on tiny settings: sweep → report → probe, TensorBoard, bad input."""
+
+import csv
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+TINY = [
+    "model.width=4", "views.width=4", "views.num_res_blocks=1", "data.batch_size=32",
+    "trainer.max_steps=2", "trainer.log_every_n_steps=1", "trainer.image_every_n_steps=1", "probe.epochs=2",
+]
+
+
+def vmk(*args, cwd=None):
+    env = {**os.environ, "HYDRA_FULL_ERROR": "0"}
+    env.pop("VMK_VERBOSE", None)
+    return subprocess.run([sys.executable, "-m", "viewmaker_cli", *args], capture_output=True, text=True, cwd=cwd, env=env, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def sweep(tmp_path_factory):
+    out = tmp_path_factory.mktemp("sweep")
+    result = vmk("pretrain", "-m", "budget=0.02,0.1", *TINY, f"hydra.sweep.dir={out}")
+    assert result.returncode == 0, result.stderr[-3000:]
+    runs = sorted(p for p in out.iterdir() if p.is_dir())
+    return out, runs
+
+
+def test_help_lists_subcommands_and_groups():
+    top = vmk("--help")
+    assert top.returncode == 0 and all(c in top.stdout for c in ("pretrain", "probe", "report"))
+    groups = vmk("pretrain", "--help")
+    assert groups.returncode == 0
+    for line in ("modality: audio, image, sensor", "objective: simclr", "preset: paper, quickstart", "views: learned"):
+        assert line in groups.stdout
+
+
+def test_cfg_job_shows_the_composed_config_with_overrides():
+    result = vmk("pretrain", "--cfg", "job", "budget=0.2", "preset=paper")
+    assert result.returncode == 0
+    assert "budget: 0.2" in result.stdout and "width: 64" in result.stdout and "max_epochs: 200" in result.stdout
+
+
+def test_sweep_makes_one_complete_run_dir_per_budget(sweep):
+    _, runs = sweep
+    assert len(runs) == 2
+    for run in runs:
+        for name in (".hydra/config.yaml", "checkpoints/last.ckpt", "results.json"):
+            assert (run / name).is_file(), name
+        record = json.loads((run / "results.json").read_text())
+        assert 0 <= record["metrics"]["probe_top1"] <= 100
+        assert 0 <= record["metrics"]["untrained_probe_top1"] <= 100
+        assert record["protocol"]["layer"] == "pooled" and record["protocol"]["eval_split"] == "test"
+        assert record["config"]["trainer"]["max_steps"] == 2 and record["train"]["steps"] == 2
+        assert {"vmk", "torch", "lightning", "hydra-core"} <= set(record["versions"])
+        assert set(record["git"]) == {"commit", "dirty"} and record["device"]["type"] in ("cpu", "cuda")
+        assert record["wall_s"] > 0
+    assert sorted(json.loads((r / "results.json").read_text())["config"]["budget"] for r in runs) == [0.02, 0.1]
+
+
+def test_checkpoint_holds_both_networks_both_optimisers_step_and_config(sweep):
+    _, runs = sweep
+    checkpoint = torch.load(runs[0] / "checkpoints/last.ckpt", map_location="cpu", weights_only=True)
+    keys = checkpoint["state_dict"].keys()
+    assert any(k.startswith("encoder.") for k in keys) and any(k.startswith("viewmaker.") for k in keys)
+    assert not any(k.startswith("train_x") for k in keys)
+    assert len(checkpoint["optimizer_states"]) == 2 and checkpoint["global_step"] == 2
+    assert checkpoint["vmk"]["config"]["budget"] == 0.02
+
+
+def test_tensorboard_events_hold_losses_lrs_distortion_probe_and_view_images(sweep):
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    _, runs = sweep
+    events = EventAccumulator(str(runs[0] / "tb"), size_guidance={"scalars": 0, "images": 0})
+    events.Reload()
+    scalars = set(events.Tags()["scalars"])
+    for tag in ("train/loss", "train/viewmaker_loss", "lr/encoder", "lr/viewmaker", "distortion/mean_abs",
+                "distortion/psnr", "train/images_per_s", "probe/probe_top1", "probe/untrained_probe_top1"):
+        assert tag in scalars, tag
+    mean_abs = [e.value for e in events.Scalars("distortion/mean_abs")]
+    assert all(0 < v <= 0.02 * 1.02 for v in mean_abs), mean_abs  # clamping can only shrink |delta|
+    image = events.Images("views/original_views_delta")[-1]
+    assert image.width == 5 * 32 and image.height == 6 * 32  # original, 3 views, |delta| for 6 inputs
+
+
+def test_report_tables_the_sweep(sweep):
+    out, _ = sweep
+    result = vmk("report", str(out))
+    assert result.returncode == 0, result.stderr
+    rows = list(csv.DictReader((out / "results.csv").open()))
+    assert sorted(float(r["budget"]) for r in rows) == [0.02, 0.1]
+    for row, run in zip(rows, sorted(p for p in out.iterdir() if p.is_dir())):
+        record = json.loads((run / "results.json").read_text())
+        assert float(row["probe_top1"]) == pytest.approx(record["metrics"]["probe_top1"], abs=0.01)
+    lines = (out / "results.md").read_text().splitlines()
+    assert len([line for line in lines if line.startswith("| ")]) == 3  # header + one row per run
+
+
+def test_probe_of_saved_checkpoint_writes_results_and_reproduces_the_run(sweep, tmp_path):
+    _, runs = sweep
+    result = vmk("probe", f"ckpt={runs[0] / 'checkpoints/last.ckpt'}", "probe.epochs=2", f"hydra.run.dir={tmp_path}")
+    assert result.returncode == 0, result.stderr[-3000:]
+    probe = json.loads((tmp_path / "results.json").read_text())
+    pretrain = json.loads((runs[0] / "results.json").read_text())
+    assert probe["metrics"]["probe_top1"] == pytest.approx(pretrain["metrics"]["probe_top1"], abs=1e-6)
+
+
+class Payload:
+    def __reduce__(self):
+        return (os.system, (f"touch {self.marker}",))
+
+
+@pytest.mark.parametrize("case", ["missing", "text", "truncated", "malicious"])
+def test_bad_checkpoints_are_one_line_exit_2(case, sweep, tmp_path):
+    _, runs = sweep
+    path = tmp_path / "bad.ckpt"
+    marker = tmp_path / "payload-ran"
+    if case == "text":
+        path.write_text("hello")
+    elif case == "truncated":
+        path.write_bytes((runs[0] / "checkpoints/last.ckpt").read_bytes()[:5000])
+    elif case == "malicious":
+        payload = Payload()
+        payload.marker = marker
+        torch.save({"vmk": {}, "state_dict": {}, "x": payload}, path)
+    result = vmk("probe", f"ckpt={path}", f"hydra.run.dir={tmp_path / 'out'}")
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("vmk: error: ckpt=") and "Traceback" not in result.stderr
+    assert not marker.exists()
+    assert not (tmp_path / "out" / "results.json").exists()
+
+
+@pytest.mark.parametrize(
+    "override, needle",
+    [("budgt=0.1", "budgt"), ("budget=abc", "budget"), ("views=nonsense", "views"), ("budget=-1", "budget must be")],
+)
+def test_bad_overrides_exit_2_with_a_message_naming_the_problem(override, needle, tmp_path):
+    result = vmk("pretrain", override, f"hydra.run.dir={tmp_path}")
+    assert result.returncode == 2
+    assert needle in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "results.json").exists()
+
+
+def test_unknown_command_exits_2():
+    result = vmk("pretrian")
+    assert result.returncode == 2 and "unknown command 'pretrian'" in result.stderr

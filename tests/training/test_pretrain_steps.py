@@ -1,0 +1,95 @@
+"""Which parameters each update touches, in both update orders, through a real Lightning fit."""
+
+import lightning as L
+import pytest
+import torch
+
+from viewmaker_cli.training.batches import IndexBatches, index_loader
+from viewmaker_cli.training.module import Normalizer, PretrainSystem, reverse_grad
+
+
+def tiny_config(update: str) -> dict:
+    return {
+        "budget": 0.05,
+        "seed": 0,
+        "modality": {"name": "image", "clamp": True, "normalize": "after"},
+        "data": {"batch_size": 8},
+        "model": {"arch": "resnet18_small", "width": 4, "embedding_dim": 16},
+        "views": {"name": "learned", "width": 4, "num_res_blocks": 1, "lr": 1e-3, "loss_weight": 1.0, "update": update},
+        "objective": {"name": "simclr", "temperature": 0.07, "symmetric": False},
+        "optim": {"lr": 0.03, "momentum": 0.9, "weight_decay": 1e-4},
+        "trainer": {"log_every_n_steps": 1},
+    }
+
+
+def fit_one_step(update: str):
+    """Run one batch; record, at each optimizer step, which networks hold gradients."""
+    torch.manual_seed(0)
+    x = (torch.rand(16, 3, 12, 12) * 255).to(torch.uint8)
+    system = PretrainSystem(tiny_config(update), x, Normalizer.identity(3))
+    before = {k: v.detach().clone() for k, v in system.state_dict().items()}
+    seen = []
+
+    def has_grads(module):
+        return [p.grad is not None and p.grad.abs().sum() > 0 for p in module.parameters()]
+
+    configure = system.configure_optimizers
+
+    def configure_with_hooks():
+        encoder_opt, viewmaker_opt = configure()
+        for name, opt in (("encoder", encoder_opt), ("viewmaker", viewmaker_opt)):
+            opt.register_step_pre_hook(
+                lambda o, a, k, name=name: seen.append((name, has_grads(system.encoder), has_grads(system.viewmaker)))
+            )
+        return [encoder_opt, viewmaker_opt]
+
+    system.configure_optimizers = configure_with_hooks
+    trainer = L.Trainer(max_steps=1, logger=False, enable_checkpointing=False, enable_progress_bar=False,
+                        enable_model_summary=False, accelerator="cpu", devices=1)
+    trainer.fit(system, train_dataloaders=index_loader(16, 8, seed=0))
+    return system, before, seen, trainer
+
+
+def changed(system, before, prefix):
+    return [not torch.equal(v, before[k]) for k, v in system.state_dict().items()
+            if k.startswith(prefix) and v.is_floating_point() and "running" not in k and "num_batches" not in k]
+
+
+def test_alternating_encoder_step_has_no_viewmaker_grads_and_viewmaker_step_no_encoder_grads():
+    system, before, seen, trainer = fit_one_step("alternating")
+    assert [s[0] for s in seen] == ["encoder", "viewmaker"]
+    _, enc_grads, vm_grads = seen[0]
+    assert all(enc_grads) and not any(vm_grads)
+    _, enc_grads, vm_grads = seen[1]
+    assert not any(enc_grads), "viewmaker step must not build encoder parameter gradients"
+    assert sum(vm_grads) > 0.9 * len(vm_grads)  # (conv biases before InstanceNorm get ~0 gradient)
+    assert any(changed(system, before, "encoder.")) and any(changed(system, before, "viewmaker."))
+    assert trainer.global_step == 1, "one global step per batch, so trainer.max_steps counts batches"
+    assert all(p.requires_grad for p in system.encoder.parameters())
+
+
+def test_simultaneous_one_backward_feeds_both_networks():
+    system, before, seen, trainer = fit_one_step("simultaneous")
+    assert [s[0] for s in seen] == ["encoder", "viewmaker"]
+    for _, enc_grads, vm_grads in seen:
+        assert all(enc_grads) and sum(vm_grads) > 0.9 * len(vm_grads)
+    assert any(changed(system, before, "encoder.")) and any(changed(system, before, "viewmaker."))
+    assert trainer.global_step == 1
+
+
+def test_reverse_grad_is_identity_forward_and_negated_scaled_backward():
+    x = torch.randn(5, requires_grad=True)
+    y = reverse_grad(x, 0.5)
+    assert torch.equal(y, x)
+    (y * torch.arange(5.0)).sum().backward()
+    assert torch.allclose(x.grad, -0.5 * torch.arange(5.0))
+
+
+def test_index_batches_are_permutations_that_change_per_epoch_and_repeat_per_seed():
+    batches = IndexBatches(10, 3, seed=1)
+    epoch0, epoch1 = [torch.cat(list(batches)) for _ in range(2)]
+    assert len(list(IndexBatches(10, 3, seed=1))) == 3  # last partial batch dropped
+    assert len(set(epoch0.tolist())) == 9 and not torch.equal(epoch0, epoch1)
+    assert torch.equal(torch.cat(list(IndexBatches(10, 3, seed=1))), epoch0)
+    with pytest.raises(ValueError):
+        IndexBatches(4, 8, seed=0)

@@ -1,0 +1,3 @@
+from viewmaker_cli.cli import main
+
+main()
