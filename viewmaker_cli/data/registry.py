@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from viewmaker_cli.data.fashion_mnist import load_fashion_mnist, load_fashion_mnist_subset
 from viewmaker_cli.data.splits import Splits
@@ -23,6 +24,11 @@ class DatasetInfo:
     description: str
     loader: Callable[..., Splits]
     embedded: bool
+    # Where the source files are found (`root` as the user gave it, None to search the usual places);
+    # None when missing. Used by `vmk data list` and to fingerprint the prepared cache.
+    locate: Callable[[str | None], Path | None] | None = None
+    # One line telling a user how to get the data (shown when it is missing).
+    how_to_get: str = ""
 
 
 DATASETS: dict[str, DatasetInfo] = {}

@@ -9,10 +9,14 @@ import torch
 
 from viewmaker_cli.errors import UserError
 
-# How each modality's examples are stored: images as uint8 [N, C, H, W] (scaled to [0, 1] on the
-# device, so the cache and the host-to-device copy stay 4x smaller than float32).
-LAYOUTS: dict[str, tuple[torch.dtype, int]] = {
-    "image": (torch.uint8, 4),
+# How each modality's examples may be stored: images as uint8 [N, C, H, W] (scaled to [0, 1] on the
+# device, so the cache and the host-to-device copy stay 4x smaller than float32); speech as z-scored
+# log-mel spectrograms [N, 1, n_mels, T] in fp16 or fp32; sensor data as z-scored spectrograms
+# [N, C, F, T] or raw series [N, C, T] in fp32.
+LAYOUTS: dict[str, set[tuple[torch.dtype, int]]] = {
+    "image": {(torch.uint8, 4)},
+    "audio": {(torch.float16, 4), (torch.float32, 4)},
+    "sensor": {(torch.float32, 4), (torch.float32, 3)},
 }
 
 
@@ -29,6 +33,8 @@ class Splits:
     num_classes: int
     class_names: list[str]
     source: str  # where the data was read from, recorded in results.json
+    # Anything else a pipeline needs downstream (e.g. normalisation statistics, speaker ids), plain data.
+    meta: dict = dataclasses.field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.modality not in LAYOUTS:
@@ -49,9 +55,12 @@ class Splits:
 
     def _check_split(self, split: str, x: torch.Tensor, y: torch.Tensor) -> None:
         where = f"dataset {self.name} ({self.source}), {split} split"
-        dtype, ndim = LAYOUTS[self.modality]
-        if x.dtype != dtype or x.ndim != ndim:
-            raise UserError(f"{where}: examples are {x.dtype} {tuple(x.shape)}, expected {dtype} with {ndim} dims")
+        allowed = LAYOUTS[self.modality]
+        if (x.dtype, x.ndim) not in allowed:
+            expected = " or ".join(f"{dtype} with {ndim} dims" for dtype, ndim in sorted(allowed, key=str))
+            raise UserError(f"{where}: examples are {x.dtype} {tuple(x.shape)}, expected {expected}")
+        if x.is_floating_point() and not torch.isfinite(x).all():
+            raise UserError(f"{where}: the examples contain NaN or Inf values; check the source files")
         if y.dtype != torch.int64 or y.ndim != 1 or len(y) != len(x):
             raise UserError(f"{where}: labels are {y.dtype} {tuple(y.shape)}, expected int64 [{len(x)}]")
         if len(x) == 0:
@@ -64,7 +73,7 @@ class Splits:
 
     @property
     def input_shape(self) -> tuple[int, ...]:
-        """The shape of one example: (C, H, W) for images."""
+        """The shape of one example: (C, H, W), or (C, T) for raw series."""
         return tuple(self.train_x.shape[1:])
 
     def to(self, device: torch.device | str) -> Splits:
