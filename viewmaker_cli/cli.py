@@ -20,6 +20,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "probe": ("viewmaker_cli.evaluation.probe_command:run", "linear probe of a saved encoder: vmk probe ckpt=PATH"),
     "report": ("viewmaker_cli.reporting.report_command:run", "one table over many runs: vmk report DIR [DIR...]"),
 }
+# Plain commands (not Hydra apps): name -> (module:function taking the remaining args, description)
+PLAIN_COMMANDS: dict[str, tuple[str, str]] = {
+    "data": ("viewmaker_cli.data.data_command:main", "datasets: vmk data list | prepare NAME | check NAME"),
+}
 
 USAGE = """usage: vmk COMMAND [OVERRIDES...] [-m] [--cfg job] [--help]
 
@@ -35,8 +39,9 @@ Errors are one line with exit code 2; set HYDRA_FULL_ERROR=1 for the full traceb
 
 
 def usage() -> str:
-    width = max(map(len, COMMANDS))
-    lines = [f"  {name:<{width}}  {desc}" for name, (_, desc) in COMMANDS.items()]
+    commands = {**COMMANDS, **PLAIN_COMMANDS}
+    width = max(map(len, commands))
+    lines = [f"  {name:<{width}}  {desc}" for name, (_, desc) in commands.items()]
     return USAGE.format(commands="\n".join(lines))
 
 
@@ -61,8 +66,15 @@ def main(argv: list[str] | None = None) -> None:
         print(usage())
         sys.exit(0 if args else 2)
     name, rest = args[0], args[1:]
+    if name in PLAIN_COMMANDS:
+        try:
+            _load(PLAIN_COMMANDS[name][0])(rest)
+        except UserError as error:
+            exit_with(error)
+        return
     if name not in COMMANDS:
-        exit_with(UserError(f"unknown command '{name}' (choose from: {', '.join(COMMANDS)}; see vmk --help)"))
+        known = ", ".join([*COMMANDS, *PLAIN_COMMANDS])
+        exit_with(UserError(f"unknown command '{name}' (choose from: {known}; see vmk --help)"))
     if name == "report":
         rest = _report_args(rest)
     run_hydra_app(name, rest)

@@ -193,6 +193,12 @@ def _load_dir(name: str, directory: Path, paths: list[Path], pad_to: int | None)
     )
 
 
+def locate_fashion_mnist(root: str | None = None) -> Path | None:
+    """The folder holding the four full Fashion-MNIST files, or None."""
+    found = _find(search_dirs(root))
+    return found[0] if found else None
+
+
 def load_fashion_mnist(root: str | None = None, download: bool = False, pad_to: int | None = 32) -> Splits:
     """The full Fashion-MNIST, 60k train / 10k test, uint8 [N, 1, 28, 28] (zero-padded to `pad_to`).
 

@@ -6,7 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from viewmaker_cli.data.fashion_mnist import load_fashion_mnist, load_fashion_mnist_subset
+from viewmaker_cli.data import cache
+from viewmaker_cli.data.fashion_mnist import load_fashion_mnist, load_fashion_mnist_subset, locate_fashion_mnist
 from viewmaker_cli.data.splits import Splits
 from viewmaker_cli.errors import UserError
 
@@ -57,16 +58,49 @@ register(
         description="Fashion-MNIST, full: 60,000 train / 10,000 test, 10 classes, 28x28 grey (IDX files)",
         loader=load_fashion_mnist,
         embedded=False,
+        locate=locate_fashion_mnist,
+        how_to_get="apt-get install dataset-fashion-mnist, or data.download=true, or data.root=DIR with the four IDX files",
     )
 )
 
 
-def load_dataset(name: str, root: str | None = None, download: bool = False, pad_to: int | None = 32) -> Splits:
-    """Load the registered dataset `name`; `root` and `download` are ignored for embedded data."""
+def get_info(name: str) -> DatasetInfo:
     info = DATASETS.get(name)
     if info is None:
-        raise UserError(f"unknown dataset {name!r}; known datasets: {', '.join(sorted(DATASETS))}")
+        raise UserError(f"unknown dataset {name!r}; known datasets: {', '.join(sorted(DATASETS))} (see vmk data list)")
+    return info
+
+
+def loader_options(info: DatasetInfo, root: str | None, download: bool, pad_to: int | None) -> dict:
     options: dict[str, object] = {} if info.embedded else {"root": root, "download": download}
     if info.modality == "image":
         options["pad_to"] = pad_to
-    return info.loader(**options)
+    return options
+
+
+def load_dataset(
+    name: str, root: str | None = None, download: bool = False, pad_to: int | None = 32, use_cache: bool = True
+) -> Splits:
+    """Load the registered dataset `name`: from the prepared cache when its sources are unchanged, else
+    prepared from the sources (and cached). Embedded data is read directly."""
+    info = get_info(name)
+    options = loader_options(info, root, download, pad_to)
+    if info.embedded or info.locate is None or not use_cache:
+        return info.loader(**options)
+    source = info.locate(root)
+    splits = None
+    if source is None:  # missing: the loader downloads it or raises its own "not found" message
+        splits = info.loader(**options)
+        source = info.locate(root)
+        if source is None:
+            return splits
+    key = {k: v for k, v in options.items() if k not in ("root", "download")}
+    stamp = cache.fingerprint(source, key)
+    path = cache.cache_path(name, {**key, "source": str(source)})
+    if splits is None:
+        splits = cache.load(path, stamp)
+        if splits is not None:
+            return splits
+        splits = info.loader(**options)
+    cache.save(path, splits, stamp)
+    return splits

@@ -1,0 +1,82 @@
+"""`vmk data list | prepare NAME | check NAME [root=DIR] [download=true] [pad_to=N]`."""
+
+from __future__ import annotations
+
+import sys
+
+import torch
+from rich.console import Console
+from rich.table import Table
+
+from viewmaker_cli.data.registry import DATASETS, get_info, load_dataset
+from viewmaker_cli.errors import UserError
+
+USAGE = "usage: vmk data list [root=DIR] | vmk data prepare NAME [root=DIR] [download=true] [pad_to=N] | vmk data check NAME [...]"
+OPTIONS = {"root": str, "download": lambda v: v.lower() in ("1", "true", "yes"), "pad_to": lambda v: None if v in ("null", "none") else int(v)}
+
+
+def parse(args: list[str]) -> tuple[list[str], dict]:
+    positional, options = [], {}
+    for arg in args:
+        if "=" not in arg:
+            positional.append(arg)
+            continue
+        key, value = arg.split("=", 1)
+        key = key.removeprefix("data.")
+        if key not in OPTIONS:
+            raise UserError(f"unknown option {key!r} for vmk data (known: {', '.join(OPTIONS)})")
+        try:
+            options[key] = OPTIONS[key](value)
+        except ValueError:
+            raise UserError(f"{key}={value}: not a valid value") from None
+    return positional, options
+
+
+def list_datasets(root: str | None, console: Console) -> None:
+    table = Table(title="vmk datasets")
+    for column in ("name", "modality", "found", "where / how to get it", "description"):
+        table.add_column(column, overflow="fold")
+    for name, info in sorted(DATASETS.items(), key=lambda kv: (kv[1].modality, kv[0])):
+        if info.embedded:
+            found, where = "yes", "embedded in vmk"
+        else:
+            path = info.locate(root) if info.locate else None
+            found, where = ("yes", str(path)) if path else ("no", info.how_to_get)
+        table.add_row(name, info.modality, found, where, info.description)
+    console.print(table)
+
+
+def check(name: str, options: dict, console: Console) -> None:
+    splits = load_dataset(name, **options)
+    table = Table(title=f"{name}: {splits.source}")
+    for column in ("split", "examples", "shape", "dtype", "NaN/Inf", "mean", "std", "per-class counts"):
+        table.add_column(column, overflow="fold")
+    for split, x, y in (("train", splits.train_x, splits.train_y), ("test", splits.test_x, splits.test_y)):
+        values = x.float() / 255 if x.dtype == torch.uint8 else x.float()
+        bad = int((~torch.isfinite(values)).sum())
+        counts = torch.bincount(y, minlength=splits.num_classes).tolist()
+        table.add_row(split, str(len(x)), "x".join(map(str, x.shape[1:])), str(x.dtype).removeprefix("torch."), str(bad),
+                      f"{values.mean():.4f}", f"{values.std():.4f}", " ".join(map(str, counts)))
+    console.print(table)
+    console.print(f"{splits.num_classes} classes: {', '.join(splits.class_names[:20])}{' ...' if splits.num_classes > 20 else ''}")
+
+
+def main(args: list[str]) -> None:
+    console = Console()
+    positional, options = parse(args)
+    if not positional or positional[0] in ("-h", "--help"):
+        print(USAGE)
+        sys.exit(0 if positional else 2)
+    action, names = positional[0], positional[1:]
+    if action == "list":
+        list_datasets(options.get("root"), console)
+        return
+    if action not in ("prepare", "check") or len(names) != 1:
+        raise UserError(USAGE.removeprefix("usage: "))
+    get_info(names[0])
+    if action == "prepare":
+        splits = load_dataset(names[0], **options)
+        console.print(f"{names[0]}: {len(splits.train_y)} train / {len(splits.test_y)} test, "
+                      f"{'x'.join(map(str, splits.input_shape))}, prepared from {splits.source}")
+    else:
+        check(names[0], options, console)
