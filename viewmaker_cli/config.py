@@ -81,6 +81,9 @@ class TrainerConfig:
     log_every_n_steps: int = 50
     # Originals beside views in TensorBoard every N steps (0 disables).
     image_every_n_steps: int = 500
+    # Checkpoints (atomic) every N batches and at the end; the newest `keep_checkpoints` are kept.
+    checkpoint_every_n_steps: int = 500
+    keep_checkpoints: int = 3
 
 
 @dataclass
@@ -100,7 +103,12 @@ class ProbeConfig:
 class PretrainConfig:
     budget: float = 0.05  # distortion budget: mean |delta| per example (the L1 sphere's radius / input size)
     seed: int = 0
+    # Continue a run: resume=true continues from checkpoints/last.ckpt of this run dir (pass the old
+    # dir as hydra.run.dir=...); ckpt_path=FILE continues from any vmk checkpoint.
+    resume: bool = False
     ckpt_path: Optional[str] = None
+    # Deterministic algorithms: two runs with the same seed give identical losses on the CPU.
+    deterministic: bool = False
     modality: ModalityConfig = field(default_factory=ModalityConfig)
     data: DataConfig = field(default_factory=DataConfig)
     model: ModelConfig = field(default_factory=ModelConfig)

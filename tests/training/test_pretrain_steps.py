@@ -4,7 +4,7 @@ import lightning as L
 import pytest
 import torch
 
-from viewmaker_cli.training.batches import IndexBatches, index_loader
+from viewmaker_cli.training.batches import DataOrder, step_loader
 from viewmaker_cli.training.module import Normalizer, PretrainSystem, reverse_grad
 
 
@@ -46,7 +46,7 @@ def fit_one_step(update: str):
     system.configure_optimizers = configure_with_hooks
     trainer = L.Trainer(max_steps=1, logger=False, enable_checkpointing=False, enable_progress_bar=False,
                         enable_model_summary=False, accelerator="cpu", devices=1)
-    trainer.fit(system, train_dataloaders=index_loader(16, 8, seed=0))
+    trainer.fit(system, train_dataloaders=step_loader(system.order.batches_per_epoch))
     return system, before, seen, trainer
 
 
@@ -85,11 +85,14 @@ def test_reverse_grad_is_identity_forward_and_negated_scaled_backward():
     assert torch.allclose(x.grad, -0.5 * torch.arange(5.0))
 
 
-def test_index_batches_are_permutations_that_change_per_epoch_and_repeat_per_seed():
-    batches = IndexBatches(10, 3, seed=1)
-    epoch0, epoch1 = [torch.cat(list(batches)) for _ in range(2)]
-    assert len(list(IndexBatches(10, 3, seed=1))) == 3  # last partial batch dropped
+def test_data_order_is_a_function_of_seed_and_step_with_a_new_permutation_each_epoch():
+    order = DataOrder(10, 3, seed=1)
+    assert order.batches_per_epoch == 3  # last partial batch dropped
+    epoch0 = torch.cat([order.indices(step) for step in range(3)])
+    epoch1 = torch.cat([order.indices(step) for step in range(3, 6)])
     assert len(set(epoch0.tolist())) == 9 and not torch.equal(epoch0, epoch1)
-    assert torch.equal(torch.cat(list(IndexBatches(10, 3, seed=1))), epoch0)
+    fresh = DataOrder(10, 3, seed=1)
+    assert torch.equal(fresh.indices(4), order.indices(4))  # a resumed run starts mid-epoch on the same batch
+    assert not torch.equal(DataOrder(10, 3, seed=2).indices(0), order.indices(0))
     with pytest.raises(ValueError):
-        IndexBatches(4, 8, seed=0)
+        DataOrder(4, 8, seed=0)

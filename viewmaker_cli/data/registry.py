@@ -104,3 +104,9 @@ def load_dataset(
         splits = info.loader(**options)
     cache.save(path, splits, stamp)
     return splits
+
+
+# The modality packages register their datasets on import; at the end, since they import `register`.
+import viewmaker_cli.data.images  # noqa: E402,F401
+import viewmaker_cli.data.sensor  # noqa: E402,F401
+import viewmaker_cli.data.speech  # noqa: E402,F401

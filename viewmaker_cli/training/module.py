@@ -19,10 +19,16 @@ import lightning as L
 import torch
 from torch import Tensor, nn
 
+from viewmaker_cli.errors import UserError
 from viewmaker_cli.models import ResNetSmall
 from viewmaker_cli.objectives import SimCLR
-from viewmaker_cli.training.checkpoint import FORMAT
+from viewmaker_cli.training.batches import DataOrder
+from viewmaker_cli.training.checkpoint import FORMAT, get_rng_states, set_rng_states
 from viewmaker_cli.views import Viewmaker
+
+
+class TrainingDiverged(UserError):
+    """The loss stopped being finite: a setting to change, not a bug to report."""
 
 
 class _ReverseGrad(torch.autograd.Function):
@@ -69,6 +75,7 @@ class PretrainSystem(L.LightningModule):
 
     def __init__(self, cfg: dict, train_x: Tensor, normalizer: Normalizer):
         super().__init__()
+        self.order = DataOrder(train_x.shape[0], cfg["data"]["batch_size"], cfg["seed"])
         self.cfg = cfg
         self.automatic_optimization = False
         channels = train_x.shape[1]
@@ -87,6 +94,7 @@ class PretrainSystem(L.LightningModule):
         self.register_buffer("train_x", train_x, persistent=False)
         self._channels_last = False
         self._last_log = None
+        self._diverged: Tensor | None = None  # accumulated on the device: no sync per step
 
     # -- data ------------------------------------------------------------------------------------------
     def gather(self, index: Tensor) -> Tensor:
@@ -126,12 +134,14 @@ class PretrainSystem(L.LightningModule):
             self.viewmaker.to(memory_format=torch.channels_last)
 
     # -- training --------------------------------------------------------------------------------------
-    def training_step(self, index: Tensor, batch_idx: int) -> None:
-        x = self.gather(index)
+    def training_step(self, position: Tensor, batch_idx: int) -> None:
+        x = self.gather(self.order.indices(self.global_step, self.device))
         if self.cfg["views"]["update"] == "simultaneous":
             loss, view = self._simultaneous_step(x)
         else:
             loss, view = self._alternating_step(x)
+        bad = ~torch.isfinite(loss)
+        self._diverged = bad if self._diverged is None else self._diverged | bad
         self._log_step(loss, x, view)
 
     def _alternating_step(self, x: Tensor) -> tuple[Tensor, Tensor]:
@@ -175,6 +185,7 @@ class PretrainSystem(L.LightningModule):
         step = self.global_step  # batches done, this one included
         if step % max(1, self.cfg["trainer"]["log_every_n_steps"]):
             return
+        self.raise_if_diverged()
         delta = (view.float() - x.float()).abs().flatten(1)
         encoder_opt, viewmaker_opt = self._optimizers()
         scalars = {
@@ -199,5 +210,26 @@ class PretrainSystem(L.LightningModule):
             self.logger.log_metrics(scalars, step=step)
 
     def on_save_checkpoint(self, checkpoint: dict) -> None:
+        # Never write NaN/Inf weights over the last good checkpoint (a finite loss can still be followed
+        # by an update that overflows, so the weights themselves are checked).
+        saved = [t for t in self.state_dict().values() if t.is_floating_point()]  # BN statistics too
+        finite = torch.stack([torch.isfinite(t).all() for t in saved]).all()
+        self._diverged = ~finite if self._diverged is None else self._diverged | ~finite
+        self.raise_if_diverged()
         # Plain data only, so the file loads with weights_only=True (see training/checkpoint.py).
-        checkpoint["vmk"] = {"format": FORMAT, "config": self.cfg, "input_shape": list(self.train_x.shape[1:])}
+        checkpoint["vmk"] = {
+            "format": FORMAT,
+            "config": self.cfg,
+            "input_shape": list(self.train_x.shape[1:]),
+            "rng": get_rng_states(),
+        }
+
+    def on_load_checkpoint(self, checkpoint: dict) -> None:
+        set_rng_states(checkpoint["vmk"]["rng"])
+
+    def raise_if_diverged(self) -> None:
+        if self._diverged is not None and bool(self._diverged):  # one host sync, only when called
+            raise TrainingDiverged(
+                f"the loss became NaN or Inf before step {self.global_step}; the last good checkpoint is kept "
+                "in checkpoints/ — lower optim.lr, views.lr or budget, and resume with ckpt_path=..."
+            )

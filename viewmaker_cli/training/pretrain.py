@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import os
+import shutil
 import time
 import warnings
 from pathlib import Path
@@ -19,8 +21,8 @@ from viewmaker_cli.errors import UserError
 from viewmaker_cli.evaluation.probe_run import probe_with_baseline
 from viewmaker_cli.reporting.console import print_run_table
 from viewmaker_cli.reporting.results import write_results
-from viewmaker_cli.training.batches import index_loader
-from viewmaker_cli.training.checkpoint import save_checkpoint
+from viewmaker_cli.training.batches import step_loader
+from viewmaker_cli.training.checkpoint import AtomicCheckpointIO, load_checkpoint, save_checkpoint
 from viewmaker_cli.training.module import Normalizer, PretrainSystem
 from viewmaker_cli.training.view_grid import ViewGridLogger
 
@@ -83,6 +85,41 @@ def make_normalizer(cfg: DictConfig, splits: Splits) -> Normalizer:
     return Normalizer(x.mean(dims), x.std(dims).clamp_min(1e-6))
 
 
+def check_writable(run_dir: Path, needed_bytes: int) -> None:
+    """Fail before training, not after hours of it, when checkpoints cannot be written."""
+    probe = run_dir / ".vmk-write-test"
+    try:
+        probe.write_bytes(b"ok")
+        probe.unlink()
+    except OSError as error:
+        raise UserError(f"cannot write to the output dir {run_dir} ({error.strerror}); choose another with hydra.run.dir=DIR") from None
+    free = shutil.disk_usage(run_dir).free
+    if free < needed_bytes:
+        raise UserError(
+            f"only {free / 2**20:.0f} MiB free under {run_dir}, checkpoints need about {needed_bytes / 2**20:.0f} MiB; "
+            "free some space or choose another dir with hydra.run.dir=DIR"
+        )
+
+
+def resume_from(cfg: DictConfig, run_dir: Path, input_shape: tuple[int, ...]) -> str | None:
+    """The checkpoint to continue from (checked to fit this run), or None for a fresh run."""
+    path = cfg.ckpt_path or (str(run_dir / "checkpoints" / "last.ckpt") if cfg.resume else None)
+    if path is None:
+        return None
+    if cfg.resume and not cfg.ckpt_path and not Path(path).is_file():
+        raise UserError(f"resume=true but {path} does not exist; pass the old run's dir as hydra.run.dir=DIR or use ckpt_path=FILE")
+    saved = load_checkpoint(path)["vmk"]
+    if tuple(saved["input_shape"]) != tuple(input_shape):
+        raise UserError(
+            f"ckpt {path} was trained on inputs of shape {tuple(saved['input_shape'])} "
+            f"({saved['config']['data']['name']}), but data={cfg.data.name} has shape {tuple(input_shape)}"
+        )
+    for key in ("modality", "model"):
+        if saved["config"][key] != OmegaConf.to_container(cfg[key]):
+            raise UserError(f"ckpt {path} has {key}={saved['config'][key]}, this run has {key}={OmegaConf.to_container(cfg[key])}")
+    return path
+
+
 def trainer_kwargs(cfg: DictConfig) -> dict:
     t = cfg.trainer
     precision = t.precision or ("bf16-mixed" if torch.cuda.is_available() and t.accelerator in ("auto", "gpu", "cuda") else "32-true")
@@ -93,6 +130,7 @@ def trainer_kwargs(cfg: DictConfig) -> dict:
         devices=t.devices,
         accelerator=t.accelerator,
         log_every_n_steps=t.log_every_n_steps,
+        deterministic=cfg.deterministic,
     )
 
 
@@ -106,26 +144,43 @@ def run(cfg: DictConfig) -> dict:
 
     splits = load_splits(cfg)
     normalizer = make_normalizer(cfg, splits)
+    if cfg.deterministic:
+        os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")  # cuBLAS needs it for determinism
     system = PretrainSystem(config, splits.train_x, normalizer)
+    ckpt_path = resume_from(cfg, run_dir, splits.input_shape)
+    weights = sum(p.numel() * p.element_size() for p in system.parameters())
+    check_writable(run_dir, needed_bytes=4 * weights * (cfg.trainer.keep_checkpoints + 2))
     kwargs = trainer_kwargs(cfg)
     log.info(
-        "data=%s (%d train, %d test, %s) views=%s objective=%s budget=%s precision=%s -> %s",
+        "data=%s (%d train, %d test, %s) views=%s objective=%s budget=%s precision=%s%s -> %s",
         splits.name, len(splits.train_y), len(splits.test_y), "x".join(map(str, splits.input_shape)),
-        cfg.views.name, cfg.objective.name, cfg.budget, kwargs["precision"], run_dir,
+        cfg.views.name, cfg.objective.name, cfg.budget, kwargs["precision"],
+        f" resuming from {ckpt_path}" if ckpt_path else "", run_dir,
     )
     trainer = L.Trainer(
         **kwargs,
         default_root_dir=run_dir,
         logger=TensorBoardLogger(save_dir=run_dir, name="tb", version=""),
         callbacks=[
-            ModelCheckpoint(dirpath=run_dir / "checkpoints", save_last=True, save_top_k=0),
+            ModelCheckpoint(
+                dirpath=run_dir / "checkpoints",
+                filename="step{step:07d}",
+                auto_insert_metric_name=False,
+                monitor="step",
+                mode="max",
+                save_top_k=cfg.trainer.keep_checkpoints,
+                every_n_train_steps=cfg.trainer.checkpoint_every_n_steps,
+                save_last=True,
+            ),
             ViewGridLogger(cfg.trainer.image_every_n_steps),
             RichProgressBar(),
         ],
+        plugins=[AtomicCheckpointIO()],
         enable_model_summary=False,
         num_sanity_val_steps=0,
     )
-    trainer.fit(system, train_dataloaders=index_loader(splits.train_x.shape[0], cfg.data.batch_size, cfg.seed), ckpt_path=cfg.ckpt_path)
+    trainer.fit(system, train_dataloaders=step_loader(system.order.batches_per_epoch), ckpt_path=ckpt_path, weights_only=True)
+    system.raise_if_diverged()
     train_s = time.perf_counter() - start
     checkpoint = save_checkpoint(trainer, run_dir / "checkpoints" / "last.ckpt")
 

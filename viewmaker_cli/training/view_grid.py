@@ -40,6 +40,12 @@ class ViewGridLogger(L.Callback):
 
     @torch.no_grad()
     def log_grid(self, trainer, module, step: int) -> None:
+        # Its own RNG stream: logging must not change the noise training sees (exact resume).
+        with torch.random.fork_rng(devices=[module.device] if module.device.type == "cuda" else []):
+            torch.manual_seed(step)
+            self._log_grid(trainer, module, step)
+
+    def _log_grid(self, trainer, module, step: int) -> None:
         x = module.gather(torch.arange(min(self.num_inputs, module.train_x.shape[0]), device=module.device))
         x = x.contiguous().float()
         views = [module.viewmaker(x).float() for _ in range(self.num_views)]
