@@ -70,3 +70,16 @@ def test_shortcut_convs_only_where_shape_changes() -> None:
     one_by_one = [m for m in model.modules() if isinstance(m, nn.Conv2d) and m.kernel_size == (1, 1)]
     # Stages 2, 3, 4 change width and stride in their first block; stage 1 does not.
     assert len(one_by_one) == 3
+
+
+def test_imagenet_stem_quarters_the_resolution_and_feature_dim_matches():
+    import torch
+
+    from viewmaker_cli.models import ResNetSmall
+
+    net = ResNetSmall(1, width=4, stem="imagenet")
+    x = torch.randn(2, 1, 64, 64)
+    assert net.stem(x).shape[-2:] == (16, 16)  # 7x7 stride-2 conv, then 3x3 stride-2 max-pool
+    assert net.features(x, "prepool").shape[1] == net.feature_dim("prepool", (1, 64, 64)) == 32 * 2 * 2
+    small = ResNetSmall(1, width=4)
+    assert small.features(x, "prepool").shape[1] == small.feature_dim("prepool", (1, 64, 64)) == 32 * 8 * 8

@@ -7,7 +7,7 @@ with Hydra's own message, before anything runs.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any, Dict, Optional
 
 from hydra.core.config_store import ConfigStore
 
@@ -29,11 +29,14 @@ class DataConfig:
     download: bool = False  # fetch from the official address (with checksum) when not found
     pad_to: Optional[int] = 32  # zero-pad 28x28 images to 32x32 as the paper's 32x32 protocol does
     batch_size: int = 256
+    # Extra keyword arguments for the dataset's loader (e.g. image_size for image_folder, subsets for
+    # librispeech, clip_samples for speech); part of the prepared cache's key.
+    options: Dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
 class ModelConfig:
-    arch: str = "resnet18_small"
+    arch: str = "resnet18_small"  # resnet18_small (3x3 stem) | resnet18 (7x7/2 stem + max-pool, speech)
     width: int = 64  # 64 = ResNet-18 (64/128/256/512); smaller for CPU
     embedding_dim: int = 128  # the paper's linear head, no projection MLP
 

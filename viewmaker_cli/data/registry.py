@@ -71,26 +71,47 @@ def get_info(name: str) -> DatasetInfo:
     return info
 
 
-def loader_options(info: DatasetInfo, root: str | None, download: bool, pad_to: int | None) -> dict:
-    options: dict[str, object] = {} if info.embedded else {"root": root, "download": download}
+def loader_options(info: DatasetInfo, root: str | None, download: bool, pad_to: int | None, extra: dict | None = None) -> dict:
+    options: dict[str, object] = {**(extra or {})}
+    if not info.embedded:
+        options.update(root=root, download=download)
     if info.modality == "image":
         options["pad_to"] = pad_to
     return options
 
 
+def call_loader(info: DatasetInfo, options: dict) -> Splits:
+    """The loader with `options`; an option it does not take is the user's to fix, in one line."""
+    import inspect
+
+    accepted = inspect.signature(info.loader).parameters
+    if not any(p.kind is inspect.Parameter.VAR_KEYWORD for p in accepted.values()):
+        unknown = sorted(set(options) - set(accepted) - {"root", "download", "pad_to"})
+        if unknown:
+            known = sorted(set(accepted) - {"root", "download", "pad_to"})
+            raise UserError(f"data={info.name} does not take data.options {unknown} (it takes: {', '.join(known) or 'none'})")
+        options = {k: v for k, v in options.items() if k in accepted}
+    return info.loader(**options)
+
+
 def load_dataset(
-    name: str, root: str | None = None, download: bool = False, pad_to: int | None = 32, use_cache: bool = True
+    name: str,
+    root: str | None = None,
+    download: bool = False,
+    pad_to: int | None = 32,
+    use_cache: bool = True,
+    options: dict | None = None,
 ) -> Splits:
     """Load the registered dataset `name`: from the prepared cache when its sources are unchanged, else
     prepared from the sources (and cached). Embedded data is read directly."""
     info = get_info(name)
-    options = loader_options(info, root, download, pad_to)
+    options = loader_options(info, root, download, pad_to, options)
     if info.embedded or info.locate is None or not use_cache:
-        return info.loader(**options)
+        return call_loader(info, options)
     source = info.locate(root)
     splits = None
     if source is None:  # missing: the loader downloads it or raises its own "not found" message
-        splits = info.loader(**options)
+        splits = call_loader(info, options)
         source = info.locate(root)
         if source is None:
             return splits
@@ -101,7 +122,7 @@ def load_dataset(
         splits = cache.load(path, stamp)
         if splits is not None:
             return splits
-        splits = info.loader(**options)
+        splits = call_loader(info, options)
     cache.save(path, splits, stamp)
     return splits
 

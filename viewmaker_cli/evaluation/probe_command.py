@@ -31,7 +31,7 @@ def run(cfg: DictConfig) -> dict:
     config = checkpoint["vmk"]["config"]
     data = OmegaConf.to_container(cfg.data) if cfg.data is not None else config["data"]
     L.seed_everything(cfg.seed, verbose=False)
-    splits = load_dataset(data["name"], root=data["root"], download=data["download"], pad_to=data["pad_to"])
+    splits = load_dataset(data["name"], root=data["root"], download=data["download"], pad_to=data["pad_to"], options=data.get("options"))
     expected = tuple(checkpoint["vmk"]["input_shape"])
     if splits.input_shape[0] != expected[0]:
         raise UserError(
@@ -39,9 +39,14 @@ def run(cfg: DictConfig) -> dict:
         )
 
     state = checkpoint["state_dict"]
-    encoder = build_encoder(config, expected[0])
+    if tuple(splits.input_shape) != expected:
+        raise UserError(
+            f"ckpt={cfg.ckpt} was trained on inputs of shape {expected}, data={data['name']} has {tuple(splits.input_shape)}"
+        )
+    dims = len(expected) - 1
+    encoder = build_encoder(config, expected[0], dims)
     encoder.load_state_dict(_submodule_state(state, "encoder."))
-    normalizer = Normalizer.identity(expected[0])
+    normalizer = Normalizer.identity(expected[0], dims)
     normalizer.load_state_dict(_submodule_state(state, "normalizer."))
     device = torch.device("cuda" if torch.cuda.is_available() and cfg.trainer.accelerator in ("auto", "gpu", "cuda") else "cpu")
     encoder.to(device)

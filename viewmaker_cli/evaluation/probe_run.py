@@ -24,11 +24,11 @@ def protocol_from(cfg: DictConfig) -> ProbeProtocol:
     )
 
 
-def untrained_encoder(config: dict, in_channels: int, seed: int) -> nn.Module:
+def untrained_encoder(config: dict, in_channels: int, seed: int, dims: int = 2) -> nn.Module:
     """The encoder exactly as pretraining initialised it (same seed, built first), never trained."""
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
-        return build_encoder(config, in_channels)
+        return build_encoder(config, in_channels, dims)
 
 
 def probe_with_baseline(encoder: nn.Module, normalizer: nn.Module, splits: Splits, cfg: DictConfig, logger=None) -> tuple[dict, dict]:
@@ -40,7 +40,7 @@ def probe_with_baseline(encoder: nn.Module, normalizer: nn.Module, splits: Split
     if cfg.probe.baseline:
         from omegaconf import OmegaConf
 
-        baseline = untrained_encoder(OmegaConf.to_container(cfg, resolve=True), splits.train_x.shape[1], cfg.seed).to(device)
+        baseline = untrained_encoder(OmegaConf.to_container(cfg, resolve=True), splits.train_x.shape[1], cfg.seed, splits.train_x.ndim - 2).to(device)
         untrained = linear_probe(baseline, normalizer, splits, protocol, cfg.seed)
         metrics["untrained_probe_top1"] = untrained["probe_top1"]
     if logger is not None:

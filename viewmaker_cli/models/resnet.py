@@ -10,8 +10,10 @@ from torch import Tensor, nn
 _CONV = {1: nn.Conv1d, 2: nn.Conv2d}
 _BN = {1: nn.BatchNorm1d, 2: nn.BatchNorm2d}
 _POOL = {1: nn.AdaptiveAvgPool1d, 2: nn.AdaptiveAvgPool2d}
+_MAXPOOL = {1: nn.MaxPool1d, 2: nn.MaxPool2d}
 
 FEATURE_LAYERS = ("pooled", "prepool")
+STEMS = ("small", "imagenet")
 _STAGE_STRIDES = (1, 2, 2, 2)
 
 
@@ -49,14 +51,27 @@ class ResNetSmall(nn.Module):
     straight to `embedding_dim` (the paper uses no projection MLP). PyTorch default init.
     """
 
-    def __init__(self, in_channels: int = 3, width: int = 64, embedding_dim: int = 128, dims: int = 2) -> None:
+    def __init__(
+        self, in_channels: int = 3, width: int = 64, embedding_dim: int = 128, dims: int = 2, stem: str = "small"
+    ) -> None:
         super().__init__()
         if dims not in _CONV:
             raise ValueError(f"dims must be 1 or 2, got {dims}")
         self.dims = dims
         self.pooled_dim = 8 * width
+        if stem not in STEMS:
+            raise ValueError(f"stem must be one of {STEMS}, got {stem!r}")
+        self.stem_kind = stem
+        # "small": 3x3 stride 1, no max-pool (CIFAR, PAMAP2). "imagenet": torchvision's 7x7 stride-2 conv
+        # and 3x3 stride-2 max-pool, which the authors used for speech (1-channel log-mel input).
+        first = (
+            [_CONV[dims](in_channels, width, 3, padding=1, bias=False)]
+            if stem == "small"
+            else [_CONV[dims](in_channels, width, 7, stride=2, padding=3, bias=False)]
+        )
+        tail = [] if stem == "small" else [_MAXPOOL[dims](3, stride=2, padding=1)]
         self.stem = nn.Sequential(
-            _CONV[dims](in_channels, width, 3, padding=1, bias=False), _BN[dims](width), nn.ReLU(inplace=True)
+            *first, _BN[dims](width), nn.ReLU(inplace=True), *tail
         )
         stages: list[nn.Module] = []
         in_ch = width
@@ -82,9 +97,10 @@ class ResNetSmall(nn.Module):
         if layer == "pooled":
             return self.pooled_dim
         spatial = 1
+        strides = _STAGE_STRIDES if self.stem_kind == "small" else (2, 2, *_STAGE_STRIDES)  # 7x7/2 conv, 3x3/2 pool
         for size in input_shape[-self.dims :]:
-            # A 3x3 conv with padding 1 and stride s maps n to ceil(n / s).
-            for stride in _STAGE_STRIDES:
+            # A 3x3 conv with padding 1 and stride s maps n to ceil(n / s) (so do the imagenet stem's two).
+            for stride in strides:
                 size = math.ceil(size / stride)
             spatial *= size
         return self.pooled_dim * spatial

@@ -47,18 +47,25 @@ def reverse_grad(x: Tensor, weight: float = 1.0) -> Tensor:
     return _ReverseGrad.apply(x, weight)
 
 
+ARCHS = {"resnet18_small": "small", "resnet18": "imagenet"}  # arch -> ResNet stem
+
+
 def build_encoder(cfg: dict, in_channels: int, dims: int = 2) -> ResNetSmall:
-    if cfg["model"]["arch"] != "resnet18_small":
-        raise ValueError(f"unknown model.arch {cfg['model']['arch']!r} (known: resnet18_small)")
-    return ResNetSmall(in_channels, width=cfg["model"]["width"], embedding_dim=cfg["model"]["embedding_dim"], dims=dims)
+    """ResNet-18 for `in_channels` inputs of `dims` spatial dims: "resnet18_small" (3x3 stem, no max-pool:
+    CIFAR, PAMAP2) or "resnet18" (torchvision's 7x7/2 stem + max-pool: the authors' speech encoder)."""
+    arch = cfg["model"]["arch"]
+    if arch not in ARCHS:
+        raise ValueError(f"unknown model.arch {arch!r} (known: {', '.join(ARCHS)})")
+    m = cfg["model"]
+    return ResNetSmall(in_channels, width=m["width"], embedding_dim=m["embedding_dim"], dims=dims, stem=ARCHS[arch])
 
 
 class Normalizer(nn.Module):
     """Per-channel (x − mean)/std, applied after the viewmaker for images (reference §1.3)."""
 
-    def __init__(self, mean: Tensor, std: Tensor):
+    def __init__(self, mean: Tensor, std: Tensor, dims: int = 2):
         super().__init__()
-        shape = (1, -1) + (1,) * 2
+        shape = (1, -1) + (1,) * dims
         self.register_buffer("mean", mean.float().reshape(shape))
         self.register_buffer("std", std.float().reshape(shape))
 
@@ -66,8 +73,8 @@ class Normalizer(nn.Module):
         return (x - self.mean) / self.std
 
     @classmethod
-    def identity(cls, channels: int) -> "Normalizer":
-        return cls(torch.zeros(channels), torch.ones(channels))
+    def identity(cls, channels: int, dims: int = 2) -> "Normalizer":
+        return cls(torch.zeros(channels), torch.ones(channels), dims)
 
 
 class PretrainSystem(L.LightningModule):
@@ -78,8 +85,8 @@ class PretrainSystem(L.LightningModule):
         self.order = DataOrder(train_x.shape[0], cfg["data"]["batch_size"], cfg["seed"])
         self.cfg = cfg
         self.automatic_optimization = False
-        channels = train_x.shape[1]
-        self.encoder = build_encoder(cfg, channels)
+        channels, dims = train_x.shape[1], train_x.ndim - 2  # [N, C, H, W] or [N, C, T]
+        self.encoder = build_encoder(cfg, channels, dims)
         views = cfg["views"]
         self.viewmaker = Viewmaker(
             num_channels=channels,
@@ -87,6 +94,7 @@ class PretrainSystem(L.LightningModule):
             clamp=cfg["modality"]["clamp"],
             num_res_blocks=views["num_res_blocks"],
             width=views["width"],
+            dims=dims,
         )
         self.objective = SimCLR(cfg["objective"]["temperature"], cfg["objective"]["symmetric"])
         self.normalizer = normalizer

@@ -32,7 +32,7 @@ SUPPORTED = {
     "views.name": ("learned",),
     "views.update": ("alternating", "simultaneous"),
     "objective.name": ("simclr",),
-    "model.arch": ("resnet18_small",),
+    "model.arch": ("resnet18_small", "resnet18"),
     "probe.layer": ("pooled", "prepool"),
     "probe.kind": ("linear",),
 }
@@ -58,7 +58,10 @@ def validate(cfg: DictConfig) -> None:
 
 
 def load_splits(cfg: DictConfig) -> Splits:
-    splits = load_dataset(cfg.data.name, root=cfg.data.root, download=cfg.data.download, pad_to=cfg.data.pad_to)
+    splits = load_dataset(
+        cfg.data.name, root=cfg.data.root, download=cfg.data.download, pad_to=cfg.data.pad_to,
+        options=OmegaConf.to_container(cfg.data.options),
+    )
     if splits.modality != cfg.modality.name:
         raise UserError(
             f"data={cfg.data.name} is {splits.modality} data but modality={cfg.modality.name}: "
@@ -75,14 +78,14 @@ def load_splits(cfg: DictConfig) -> Splits:
 def make_normalizer(cfg: DictConfig, splits: Splits) -> Normalizer:
     """Images: per-channel statistics of the training set, applied after the viewmaker (the authors use
     fixed CIFAR statistics for CIFAR). Other modalities arrive z-scored: identity."""
-    channels = splits.train_x.shape[1]
+    channels, dims = splits.train_x.shape[1], splits.train_x.ndim - 2
     if cfg.modality.normalize != "after":
-        return Normalizer.identity(channels)
+        return Normalizer.identity(channels, dims)
     x = splits.train_x.float()
     if splits.train_x.dtype == torch.uint8:
         x = x / 255
-    dims = [0] + list(range(2, x.ndim))
-    return Normalizer(x.mean(dims), x.std(dims).clamp_min(1e-6))
+    over = [0] + list(range(2, x.ndim))
+    return Normalizer(x.mean(over), x.std(over).clamp_min(1e-6), dims)
 
 
 def check_writable(run_dir: Path, needed_bytes: int) -> None:

@@ -10,7 +10,19 @@ from torch import Tensor
 def view_grid(x: Tensor, views: list[Tensor]) -> Tensor:
     """[3, rows*H, cols*W] image in [0,1]: one row per input — original, views..., |δ| of the first view.
 
+    Images in [0,1] are shown as they are; other inputs (z-scored spectrograms, raw series) are scaled per
+    row to the original's range, and a raw series [B, C, T] is drawn as a channels × time map.
     Multi-channel inputs other than RGB show their first channel; |δ| is scaled per row to its maximum."""
+    if x.ndim == 3:
+        x, views = x[:, None], [v[:, None] for v in views]
+    if x.min() < 0 or x.max() > 1:
+        lo = x.flatten(1).amin(1)[:, None, None, None]
+        span = (x.flatten(1).amax(1)[:, None, None, None] - lo).clamp_min(1e-6)
+        x, views = (x - lo) / span, [(v - lo) / span for v in views]
+    return _grid(x, views)
+
+
+def _grid(x: Tensor, views: list[Tensor]) -> Tensor:
     def rgb(t: Tensor) -> Tensor:
         return t.expand(-1, 3, -1, -1) if t.shape[1] == 1 else t[:, :3] if t.shape[1] >= 3 else t[:, :1].expand(-1, 3, -1, -1)
 
