@@ -89,14 +89,18 @@ def run_hydra_app(name: str, args: list[str]) -> None:
     register()
     task = _load(COMMANDS[name][0])
     crashed: list[BaseException] = []
+    failed_jobs: list[str] = []
 
     def job(cfg):
         try:
             return task(cfg)
-        except UserError as error:
-            exit_with(error)
-        except Exception as error:  # a bug, not a user mistake: Hydra prints the traceback
-            crashed.append(error)
+        except Exception as error:
+            if _in_multirun():  # one failed job must not stop the sweep: mark it and go on
+                failed_jobs.append(_record_failure(cfg, error))
+                return None
+            if isinstance(error, UserError):
+                exit_with(error)
+            crashed.append(error)  # a bug, not a user mistake: Hydra prints the traceback
             raise
 
     sys.argv = [f"vmk {name}", *args]
@@ -109,6 +113,33 @@ def run_hydra_app(name: str, args: list[str]) -> None:
         if stop.code == 1 and not crashed:
             sys.exit(2)
         raise
+    if failed_jobs:
+        print(f"vmk: {len(failed_jobs)} job(s) of the sweep failed:\n  " + "\n  ".join(failed_jobs), file=sys.stderr)
+        sys.exit(1)
+
+
+def _in_multirun() -> bool:
+    from hydra.core.hydra_config import HydraConfig
+    from hydra.types import RunMode
+
+    return HydraConfig.initialized() and HydraConfig.get().mode == RunMode.MULTIRUN
+
+
+def _record_failure(cfg, error: Exception) -> str:
+    """Write a complete results.json with status "failed" into the job's dir; return a one-line summary."""
+    import traceback
+
+    from hydra.core.hydra_config import HydraConfig
+    from omegaconf import OmegaConf
+
+    from viewmaker_cli.reporting.results import write_failure
+
+    run_dir = HydraConfig.get().runtime.output_dir
+    message = str(error).splitlines()[0] if str(error) else type(error).__name__
+    kind = "user error" if isinstance(error, UserError) else type(error).__name__
+    write_failure(run_dir, f"{kind}: {message}", OmegaConf.to_container(cfg, resolve=True), traceback.format_exc())
+    print(f"vmk: error: job {HydraConfig.get().job.num} failed ({kind}): {message}", file=sys.stderr)
+    return f"{run_dir}: {message}"
 
 
 if __name__ == "__main__":

@@ -151,3 +151,13 @@ def test_bad_overrides_exit_2_with_a_message_naming_the_problem(override, needle
 def test_unknown_command_exits_2():
     result = vmk("pretrian")
     assert result.returncode == 2 and "unknown command 'pretrian'" in result.stderr
+
+
+def test_a_failing_sweep_job_is_marked_and_the_others_still_reported(tmp_path):
+    result = vmk("pretrain", "-m", "data.batch_size=32,100000", *[o for o in TINY if not o.startswith("data.batch_size")],
+                 f"hydra.sweep.dir={tmp_path}")
+    assert result.returncode == 1 and "1 job(s) of the sweep failed" in result.stderr
+    assert vmk("report", str(tmp_path)).returncode == 0
+    rows = {r["run"].split("_")[0]: r for r in csv.DictReader((tmp_path / "results.csv").open())}
+    assert rows["0"]["status"] == "ok" and float(rows["0"]["probe_top1"]) >= 0
+    assert rows["1"]["status"].startswith("FAILED") and "fewer than one batch" in rows["1"]["status"]

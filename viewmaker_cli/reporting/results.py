@@ -76,6 +76,7 @@ def device_info() -> dict[str, Any]:
 
 def write_results(run_dir: str | Path, metrics: dict, protocol: dict, config: dict, wall_s: float, **extra) -> Path:
     record = {
+        "status": "ok",
         "metrics": metrics,
         "protocol": protocol,
         "config": config,
@@ -87,4 +88,13 @@ def write_results(run_dir: str | Path, metrics: dict, protocol: dict, config: di
     }
     path = Path(run_dir) / RESULTS_FILE
     atomic_write_text(path, json.dumps(record, indent=2, sort_keys=False) + "\n")
+    return path
+
+
+def write_failure(run_dir: str | Path, error: str, config: dict, traceback_text: str) -> Path:
+    """A failed sweep job's results.json: whole, marked failed, with the error (the table shows it)."""
+    record = {"status": "failed", "error": error, "metrics": {}, "protocol": {}, "config": config,
+              "versions": versions(), "git": git_state(), "device": device_info(), "traceback": traceback_text}
+    path = Path(run_dir) / RESULTS_FILE
+    atomic_write_text(path, json.dumps(record, indent=2) + "\n")
     return path

@@ -13,6 +13,7 @@ from viewmaker_cli.reporting.results import RESULTS_FILE
 # (column, how to read it from a results.json record)
 COLUMNS = [
     ("run", lambda r: r["_run"]),
+    ("status", lambda r: r.get("status", "ok") if r.get("status") != "failed" else f"FAILED: {r.get('error', '')}"[:120]),
     ("data", lambda r: r["config"].get("data", {}).get("name")),
     ("modality", lambda r: r["config"].get("modality", {}).get("name")),
     ("views", lambda r: r["config"].get("views", {}).get("name")),
@@ -20,7 +21,7 @@ COLUMNS = [
     ("budget", lambda r: r["config"].get("budget")),
     ("seed", lambda r: r["config"].get("seed")),
     ("steps", lambda r: r.get("train", {}).get("steps")),
-    ("probe", lambda r: f'{r["protocol"].get("kind")}/{r["protocol"].get("layer")}/{r["protocol"].get("epochs")}ep'),
+    ("probe", lambda r: f'{r["protocol"]["kind"]}/{r["protocol"]["layer"]}/{r["protocol"]["epochs"]}ep'),
     ("probe_top1", lambda r: r["metrics"].get("probe_top1")),
     ("untrained_top1", lambda r: r["metrics"].get("untrained_probe_top1")),
     ("wall_s", lambda r: r.get("wall_s")),
