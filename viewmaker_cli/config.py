@@ -26,6 +26,7 @@ class ModalityConfig:
 class DataConfig:
     name: str = "fashion_mnist_subset"
     root: Optional[str] = None  # folder with the dataset's files; None searches the usual places
+    path: Optional[str] = None  # data=tensor_file: the .npy/.npz/.pt file
     download: bool = False  # fetch from the official address (with checksum) when not found
     pad_to: Optional[int] = 32  # zero-pad 28x28 images to 32x32 as the paper's 32x32 protocol does
     batch_size: int = 256

@@ -15,7 +15,7 @@ from viewmaker_cli.errors import UserError
 def test_known_names() -> None:
     assert {"fashion_mnist_subset", "fashion_mnist"} <= set(DATASETS)
     assert DATASETS["fashion_mnist_subset"].embedded and not DATASETS["fashion_mnist"].embedded
-    assert all(info.modality in ("image", "audio", "sensor") and info.description for info in DATASETS.values())
+    assert all(info.modality in ("image", "audio", "sensor", "any") and info.description for info in DATASETS.values())
 
 
 def test_embedded_loads_and_ignores_root(tmp_path: Path) -> None:

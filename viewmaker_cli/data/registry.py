@@ -129,5 +129,16 @@ def load_dataset(
 
 # The modality packages register their datasets on import; at the end, since they import `register`.
 import viewmaker_cli.data.images  # noqa: E402,F401
+from viewmaker_cli.data.tensor_file import load_tensor_file  # noqa: E402
+
+register(
+    DatasetInfo(
+        name="tensor_file",
+        modality="any",
+        description="any array file: data.path=FILE (.npy/.npz/.pt, [N,C,H,W] or [N,C,T], labels optional)",
+        loader=load_tensor_file,
+        embedded=True,  # nothing to search for or cache: the file is read as it is
+    )
+)
 import viewmaker_cli.data.sensor  # noqa: E402,F401
 import viewmaker_cli.data.speech  # noqa: E402,F401

@@ -33,6 +33,7 @@ class Splits:
     num_classes: int
     class_names: list[str]
     source: str  # where the data was read from, recorded in results.json
+    # num_classes == 0 means unlabelled (labels are -1): pretraining works, probes are skipped.
     # Anything else a pipeline needs downstream (e.g. normalisation statistics, speaker ids), plain data.
     meta: dict = dataclasses.field(default_factory=dict)
 
@@ -65,6 +66,10 @@ class Splits:
             raise UserError(f"{where}: labels are {y.dtype} {tuple(y.shape)}, expected int64 [{len(x)}]")
         if len(x) == 0:
             raise UserError(f"{where} is empty; check the data files")
+        if self.num_classes == 0:  # unlabelled data: every label is -1
+            if not (y == -1).all():
+                raise UserError(f"{where}: unlabelled data (0 classes) must have labels -1")
+            return
         low, high = int(y.min()), int(y.max())
         if low < 0 or high >= self.num_classes:
             raise UserError(
@@ -85,3 +90,7 @@ class Splits:
             test_x=self.test_x.to(device),
             test_y=self.test_y.to(device),
         )
+
+    @property
+    def labelled(self) -> bool:
+        return self.num_classes > 0

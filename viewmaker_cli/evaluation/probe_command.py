@@ -23,6 +23,13 @@ def _submodule_state(state_dict: dict, prefix: str) -> dict:
     return {k[len(prefix) :]: v for k, v in state_dict.items() if k.startswith(prefix)}
 
 
+def _options(data: dict, config: dict) -> dict:
+    options = dict(data.get("options") or {})
+    if data["name"] == "tensor_file":
+        options.update(path=data.get("path"), modality=config["modality"]["name"], seed=0)
+    return options
+
+
 def run(cfg: DictConfig) -> dict:
     start = time.perf_counter()
     if not cfg.ckpt:
@@ -31,7 +38,9 @@ def run(cfg: DictConfig) -> dict:
     config = checkpoint["vmk"]["config"]
     data = OmegaConf.to_container(cfg.data) if cfg.data is not None else config["data"]
     L.seed_everything(cfg.seed, verbose=False)
-    splits = load_dataset(data["name"], root=data["root"], download=data["download"], pad_to=data["pad_to"], options=data.get("options"))
+    splits = load_dataset(data["name"], root=data["root"], download=data["download"], pad_to=data["pad_to"], options=_options(data, config))
+    if not splits.labelled:
+        raise UserError(f"data={data['name']} has no labels: a probe needs labelled data (give a file with 'y')")
     expected = tuple(checkpoint["vmk"]["input_shape"])
     if splits.input_shape[0] != expected[0]:
         raise UserError(

@@ -11,7 +11,7 @@ from rich.table import Table
 def print_run_table(config: dict, metrics: dict, protocol: dict, results_path: Path) -> None:
     console = Console()
     if not protocol:
-        console.print(f"no probe (probe.enabled=false); results: {results_path}")
+        console.print(f"no probe (probe.enabled=false or the data has no labels); results: {results_path}")
         return
     table = Table(title=f"vmk: {config['data']['name']}, {config['views']['name']} views, {config['objective']['name']}, budget {config['budget']}")
     table.add_column("encoder")

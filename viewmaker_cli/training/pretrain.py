@@ -57,10 +57,18 @@ def validate(cfg: DictConfig) -> None:
         raise UserError(f"data.batch_size must be at least 2 (contrastive views need negatives), got {cfg.data.batch_size}")
 
 
+def data_options(cfg: DictConfig) -> dict:
+    """data.options, plus what a loader may need from elsewhere in the config (tensor_file: path, modality)."""
+    options = OmegaConf.to_container(cfg.data.options)
+    if cfg.data.name == "tensor_file":
+        options.update(path=cfg.data.path, modality=cfg.modality.name, seed=cfg.seed)
+    return options
+
+
 def load_splits(cfg: DictConfig) -> Splits:
     splits = load_dataset(
         cfg.data.name, root=cfg.data.root, download=cfg.data.download, pad_to=cfg.data.pad_to,
-        options=OmegaConf.to_container(cfg.data.options),
+        options=data_options(cfg),
     )
     if splits.modality != cfg.modality.name:
         raise UserError(
@@ -188,7 +196,9 @@ def run(cfg: DictConfig) -> dict:
     checkpoint = save_checkpoint(trainer, run_dir / "checkpoints" / "last.ckpt")
 
     metrics, protocol = {}, {}
-    if cfg.probe.enabled:
+    if cfg.probe.enabled and not splits.labelled:
+        log.info("data=%s has no labels: pretrained without a probe", cfg.data.name)
+    elif cfg.probe.enabled:
         metrics, protocol = probe_with_baseline(system.encoder, normalizer, splits, cfg, trainer.logger)
     steps = trainer.global_step
     metrics["train_images_per_s"] = steps * cfg.data.batch_size / max(train_s, 1e-9)
