@@ -30,6 +30,8 @@ class DataConfig:
     download: bool = False  # fetch from the official address (with checksum) when not found
     pad_to: Optional[int] = 32  # zero-pad 28x28 images to 32x32 as the paper's 32x32 protocol does
     batch_size: int = 256
+    # Window datasets (PAMAP2): fresh random windows drawn per epoch (the authors: 10,000).
+    windows_per_epoch: int = 10000
     # Extra keyword arguments for the dataset's loader (e.g. image_size for image_folder, subsets for
     # librispeech, clip_samples for speech); part of the prepared cache's key.
     options: Dict[str, Any] = field(default_factory=dict)

@@ -30,6 +30,10 @@ class DatasetInfo:
     locate: Callable[[str | None], Path | None] | None = None
     # One line telling a user how to get the data (shown when it is missing).
     how_to_get: str = ""
+    # For data drawn as fresh random windows during pretraining (PAMAP2): a factory
+    # (root, device, seed, splits, options) -> object with `sample(batch_size, generator) -> (x, y)` and
+    # `spectrograms(x)` (or `spectrogram=None` for raw series). None: train on the prepared tensors.
+    sampler: Callable[..., object] | None = None
 
 
 DATASETS: dict[str, DatasetInfo] = {}

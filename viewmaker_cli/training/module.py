@@ -80,9 +80,12 @@ class Normalizer(nn.Module):
 class PretrainSystem(L.LightningModule):
     """Encoder + viewmaker + objective. `cfg` is the resolved config as a plain dict."""
 
-    def __init__(self, cfg: dict, train_x: Tensor, normalizer: Normalizer):
+    def __init__(self, cfg: dict, train_x: Tensor, normalizer: Normalizer, sampler_factory=None):
         super().__init__()
         self.order = DataOrder(train_x.shape[0], cfg["data"]["batch_size"], cfg["seed"])
+        # Window datasets (PAMAP2) draw fresh windows per batch instead of gathering prepared rows;
+        # built on the training device at fit start.
+        self._sampler_factory, self.sampler = sampler_factory, None
         self.cfg = cfg
         self.automatic_optimization = False
         channels, dims = train_x.shape[1], train_x.ndim - 2  # [N, C, H, W] or [N, C, T]
@@ -105,6 +108,20 @@ class PretrainSystem(L.LightningModule):
         self._diverged: Tensor | None = None  # accumulated on the device: no sync per step
 
     # -- data ------------------------------------------------------------------------------------------
+    def batches_per_epoch(self) -> int:
+        if self._sampler_factory is None:
+            return self.order.batches_per_epoch
+        return max(1, self.cfg["data"]["windows_per_epoch"] // self.cfg["data"]["batch_size"])
+
+    def batch(self, step: int) -> Tensor:
+        """The inputs of batch `step`: a function of (seed, step) only, so a resumed run sees the same."""
+        if self.sampler is None:
+            return self.gather(self.order.indices(step, self.device))
+        generator = torch.Generator(device=self.device).manual_seed(self.cfg["seed"] * 1_000_003 + step)
+        x, _ = self.sampler.sample(self.cfg["data"]["batch_size"], generator)
+        x = self.sampler.spectrograms(x) if getattr(self.sampler, "spectrogram", None) is not None else x
+        return x.contiguous(memory_format=torch.channels_last) if self._channels_last and x.ndim == 4 else x
+
     def gather(self, index: Tensor) -> Tensor:
         """Batch of model-space inputs: uint8 images → float in [0,1] (other modalities are stored as floats)."""
         x = self.train_x[index]
@@ -136,14 +153,16 @@ class PretrainSystem(L.LightningModule):
         return [encoder_opt, viewmaker_opt]
 
     def on_fit_start(self) -> None:
-        if self.device.type == "cuda":  # NHWC convs are faster under bf16 on tensor cores
+        if self._sampler_factory is not None:
+            self.sampler = self._sampler_factory(device=self.device)
+        if self.device.type == "cuda" and self.train_x.ndim == 4:  # NHWC convs: faster under bf16
             self._channels_last = True
             self.encoder.to(memory_format=torch.channels_last)
             self.viewmaker.to(memory_format=torch.channels_last)
 
     # -- training --------------------------------------------------------------------------------------
     def training_step(self, position: Tensor, batch_idx: int) -> None:
-        x = self.gather(self.order.indices(self.global_step, self.device))
+        x = self.batch(self.global_step)
         if self.cfg["views"]["update"] == "simultaneous":
             loss, view = self._simultaneous_step(x)
         else:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import shutil
@@ -17,6 +18,7 @@ from lightning.pytorch.loggers import TensorBoardLogger
 from omegaconf import DictConfig, OmegaConf
 
 from viewmaker_cli.data import Splits, load_dataset
+from viewmaker_cli.data.registry import get_info
 from viewmaker_cli.errors import UserError
 from viewmaker_cli.evaluation.probe_run import probe_with_baseline
 from viewmaker_cli.reporting.console import print_run_table
@@ -157,7 +159,11 @@ def run(cfg: DictConfig) -> dict:
     normalizer = make_normalizer(cfg, splits)
     if cfg.deterministic:
         os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")  # cuBLAS needs it for determinism
-    system = PretrainSystem(config, splits.train_x, normalizer)
+    info = get_info(cfg.data.name)
+    sampler_factory = None
+    if info.sampler is not None:
+        sampler_factory = functools.partial(info.sampler, cfg.data.root, seed=cfg.seed, splits=splits, options=data_options(cfg))
+    system = PretrainSystem(config, splits.train_x, normalizer, sampler_factory)
     ckpt_path = resume_from(cfg, run_dir, splits.input_shape)
     weights = sum(p.numel() * p.element_size() for p in system.parameters())
     check_writable(run_dir, needed_bytes=4 * weights * (cfg.trainer.keep_checkpoints + 2))
@@ -190,7 +196,7 @@ def run(cfg: DictConfig) -> dict:
         enable_model_summary=False,
         num_sanity_val_steps=0,
     )
-    trainer.fit(system, train_dataloaders=step_loader(system.order.batches_per_epoch), ckpt_path=ckpt_path, weights_only=True)
+    trainer.fit(system, train_dataloaders=step_loader(system.batches_per_epoch()), ckpt_path=ckpt_path, weights_only=True)
     system.raise_if_diverged()
     train_s = time.perf_counter() - start
     checkpoint = save_checkpoint(trainer, run_dir / "checkpoints" / "last.ckpt")

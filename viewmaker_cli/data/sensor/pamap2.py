@@ -10,6 +10,8 @@ Two forms (reference §3.3, §7.18):
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from pathlib import Path
 
 import torch
@@ -192,6 +194,16 @@ def load_pamap2(
     )
 
 
+def training_sampler(split: str) -> Callable[..., WindowSampler]:
+    """The pretraining sampler of `split`, normalised exactly as the prepared probe splits are."""
+
+    def build(root, device, seed: int, splits: Splits, options: dict) -> WindowSampler:
+        return pamap2_sampler(root, split, device, seed, window=options.get("window", WINDOW),
+                              norm_mean=splits.meta["norm_mean"], norm_std=splits.meta["norm_std"])
+
+    return build
+
+
 def load_pamap2_one_participant(root: str | None = None, download: bool = False, **options) -> Splits:
     """PAMAP2 few-label setting: training windows from subject 101 only, tested on subject 105."""
     return load_pamap2(root, download, train_split="one_participant", **options)
@@ -207,6 +219,7 @@ register(
         embedded=False,
         locate=locate,
         how_to_get=files.HOW_TO_GET,
+        sampler=training_sampler("train"),
     )
 )
 register(
@@ -218,5 +231,6 @@ register(
         embedded=False,
         locate=lambda root: locate(root, ("one_participant", "val")),
         how_to_get=files.HOW_TO_GET,
+        sampler=training_sampler("one_participant"),
     )
 )
