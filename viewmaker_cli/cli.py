@@ -87,6 +87,7 @@ def run_hydra_app(name: str, args: list[str]) -> None:
     from viewmaker_cli.config import register
 
     register()
+    precheck(name, args)  # before importing the task (torch, lightning): a typo fails in a second
     task = _load(COMMANDS[name][0])
     crashed: list[BaseException] = []
     failed_jobs: list[str] = []
@@ -116,6 +117,51 @@ def run_hydra_app(name: str, args: list[str]) -> None:
     if failed_jobs:
         print(f"vmk: {len(failed_jobs)} job(s) of the sweep failed:\n  " + "\n  ".join(failed_jobs), file=sys.stderr)
         sys.exit(1)
+
+
+HYDRA_FLAGS = ("-m", "--multirun", "--cfg", "-c", "--help", "-h", "--hydra-help", "--info", "-i", "--resolve",
+               "--shell-completion", "-sc", "--package", "-p", "--config-path", "-cp", "--config-name", "-cn",
+               "--config-dir", "-cd", "--experimental-rerun")
+
+
+def precheck(name: str, args: list[str]) -> None:
+    """Compose the config of a single run before Hydra does, so that a bad override, unknown key, wrong
+    type or missing group option ends in one line (exit 2) instead of Hydra's multi-line report.
+    Sweeps and Hydra's own flags are left to Hydra."""
+    from viewmaker_cli.errors import verbose
+
+    if verbose() or any(a.split("=")[0] in HYDRA_FLAGS for a in args):
+        return
+    from hydra import compose, initialize_config_dir
+    from hydra.core.global_hydra import GlobalHydra
+
+    overrides = [a for a in args if not a.startswith("hydra.") and not a.startswith("hydra/")]
+    try:
+        with initialize_config_dir(config_dir=CONF_DIR, version_base=None, job_name=name):
+            compose(config_name=name, overrides=overrides)
+    except Exception as error:  # Hydra and OmegaConf raise many types; all mean "this config is wrong"
+        causes = [error]
+        while causes[-1].__cause__ is not None and len(causes) < 4:
+            causes.append(causes[-1].__cause__)
+        exit_with(UserError(condense("\n".join(dict.fromkeys(str(e) for e in causes)))))
+    finally:
+        GlobalHydra.instance().clear()
+
+
+def condense(message: str) -> str:
+    """Hydra's multi-line composition message as one line: the facts, without the boilerplate."""
+    noise = ("full_key", "object_type", "reference_type", "Config search path", "provider=", "Set the environment",
+             "See https", "To append to your config")
+    lines = [line.strip() for line in message.splitlines() if line.strip() and not line.strip().startswith(noise)]
+    out: list[str] = []
+    for line in lines:
+        if out and out[-1].endswith(":") and line[0] != "I":  # list items after "Available options in 'x':"
+            out[-1] += " " + line
+        elif out and out[-1].startswith("Available options") and not out[-1].endswith(":"):
+            out[-1] += ", " + line
+        else:
+            out.append(line)
+    return "; ".join(out).replace("In 'pretrain': ", "").replace("In 'probe': ", "").replace("In 'report': ", "")
 
 
 def _in_multirun() -> bool:

@@ -131,8 +131,8 @@ class ProbeRunConfig:
 
     ckpt: Optional[str] = None
     seed: int = 0
-    # None: the dataset the checkpoint was pretrained on.
-    data: Optional[DataConfig] = None
+    # data.name empty: the dataset (and settings) the checkpoint was pretrained on; otherwise these.
+    data: DataConfig = field(default_factory=lambda: DataConfig(name=""))
     probe: ProbeConfig = field(default_factory=ProbeConfig)
     trainer: TrainerConfig = field(default_factory=TrainerConfig)
 

@@ -139,12 +139,22 @@ def test_bad_checkpoints_are_one_line_exit_2(case, sweep, tmp_path):
 
 @pytest.mark.parametrize(
     "override, needle",
-    [("budgt=0.1", "budgt"), ("budget=abc", "budget"), ("views=nonsense", "views"), ("budget=-1", "budget must be")],
+    [
+        ("budgt=0.1", "Key 'budgt' not in 'PretrainConfig'"),
+        ("budget=abc", "'abc' of type 'str' could not be converted to Float"),
+        ("views=nonsense", "Could not find 'views/nonsense'; Available options in 'views': learned"),
+        ("budget=-1", "budget must be a positive number"),
+        ("budget=0", "budget must be a positive number"),
+        ("data=nope", "Could not find 'data/nope'"),
+        ("data.batch_size=100000", "fewer than one batch"),
+        ("trainer.max_steps=1.5", "could not be converted to Integer"),
+    ],
 )
-def test_bad_overrides_exit_2_with_a_message_naming_the_problem(override, needle, tmp_path):
+def test_bad_overrides_exit_2_with_one_line_naming_the_problem(override, needle, tmp_path):
     result = vmk("pretrain", override, f"hydra.run.dir={tmp_path}")
     assert result.returncode == 2
-    assert needle in result.stderr and "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("vmk: error: ") and needle in lines[0], result.stderr
     assert not (tmp_path / "results.json").exists()
 
 
@@ -161,3 +171,23 @@ def test_a_failing_sweep_job_is_marked_and_the_others_still_reported(tmp_path):
     rows = {r["run"].split("_")[0]: r for r in csv.DictReader((tmp_path / "results.csv").open())}
     assert rows["0"]["status"] == "ok" and float(rows["0"]["probe_top1"]) >= 0
     assert rows["1"]["status"].startswith("FAILED") and "fewer than one batch" in rows["1"]["status"]
+
+
+def test_ckpt_of_another_shape_is_refused_for_probe_and_resume(sweep, tmp_path):
+    _, runs = sweep
+    ckpt = runs[0] / "checkpoints" / "last.ckpt"
+    probe = vmk("probe", f"ckpt={ckpt}", "data.name=basic_motions", f"hydra.run.dir={tmp_path / 'p'}")
+    assert probe.returncode == 2 and "expects 1-channel inputs" in probe.stderr and len(probe.stderr.strip().splitlines()) == 1, probe.stderr
+    resume = vmk("pretrain", "modality=sensor", f"ckpt_path={ckpt}", *TINY[:3], f"hydra.run.dir={tmp_path / 'r'}")
+    assert resume.returncode == 2 and "shape" in resume.stderr and "Traceback" not in resume.stderr, resume.stderr
+
+
+def test_nan_in_data_is_a_clear_error(tmp_path):
+    import numpy as np
+
+    x = np.random.default_rng(0).normal(size=(40, 2, 16)).astype(np.float32)
+    x[3, 1, 5] = np.nan
+    np.savez(tmp_path / "d.npz", x=x)
+    result = vmk("pretrain", "modality=sensor", "data=tensor_file", f"data.path={tmp_path / 'd.npz'}", "data.batch_size=8",
+                 f"hydra.run.dir={tmp_path / 'r'}")
+    assert result.returncode == 2 and "NaN or Inf" in result.stderr and len(result.stderr.strip().splitlines()) == 1

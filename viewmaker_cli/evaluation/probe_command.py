@@ -36,7 +36,7 @@ def run(cfg: DictConfig) -> dict:
         raise UserError("no checkpoint given: vmk probe ckpt=PATH (e.g. outputs/.../checkpoints/last.ckpt)")
     checkpoint = load_checkpoint(cfg.ckpt)
     config = checkpoint["vmk"]["config"]
-    data = OmegaConf.to_container(cfg.data) if cfg.data is not None else config["data"]
+    data = OmegaConf.to_container(cfg.data) if cfg.data.name else config["data"]
     L.seed_everything(cfg.seed, verbose=False)
     splits = load_dataset(data["name"], root=data["root"], download=data["download"], pad_to=data["pad_to"], options=_options(data, config))
     if not splits.labelled:
