@@ -66,8 +66,9 @@ def spectrogram_transform(train_series: torch.Tensor) -> SpectrogramTransform:
     return SpectrogramTransform(N_FFT, HOP_LENGTH, mean, std)
 
 
-def load_basic_motions() -> Splits:
-    """BasicMotions as z-scored log spectrograms, float32 [40, 6, 8, 25] per split."""
+def load_basic_motions(window: int = 80) -> Splits:
+    """BasicMotions as z-scored log spectrograms, float32 [40, 6, 8, 25] per split. Pretraining draws random
+    `window`-step crops of the training series (the sampler below); probes use the full series."""
     train, test = read_basic_motions()
     train_series, test_series = torch.from_numpy(train.x), torch.from_numpy(test.x)
     transform = spectrogram_transform(train_series)
@@ -77,18 +78,19 @@ def load_basic_motions() -> Splits:
         "hop_length": HOP_LENGTH,
         "spectrogram": "log(|STFT|^2 + 1e-6), periodic Hann, center=True, reflect padding",
         "normalisation": "train",
+        "train_window": window,
         "norm_mean": transform.mean.tolist(),
         "norm_std": transform.std.tolist(),
     }
     return _splits("basic_motions", train, test, transform(train_series), transform(test_series), meta)
 
 
-def load_basic_motions_raw() -> Splits:
+def load_basic_motions_raw(window: int = 80) -> Splits:
     """BasicMotions as series z-scored per channel with training statistics, float32 [40, 6, 100] per split."""
     train, test = read_basic_motions()
     train_series, test_series = torch.from_numpy(train.x), torch.from_numpy(test.x)
     mean, std = channel_stats(train_series)
-    meta = {"form": "raw", "normalisation": "train", "norm_mean": mean.tolist(), "norm_std": std.tolist()}
+    meta = {"form": "raw", "normalisation": "train", "train_window": window, "norm_mean": mean.tolist(), "norm_std": std.tolist()}
     return _splits(
         "basic_motions_raw", train, test, standardise(train_series, mean, std), standardise(test_series, mean, std), meta
     )
@@ -130,6 +132,7 @@ register(
         "at 10 Hz, as 6x8x25 log spectrograms",
         loader=load_basic_motions,
         embedded=True,
+        sampler=lambda root, device, seed, splits, options: basic_motions_sampler("spectrogram", options.get("window", 80), device, seed),
     )
 )
 register(
@@ -140,5 +143,6 @@ register(
         "(for 1-D models)",
         loader=load_basic_motions_raw,
         embedded=True,
+        sampler=lambda root, device, seed, splits, options: basic_motions_sampler("raw", options.get("window", 80), device, seed),
     )
 )
