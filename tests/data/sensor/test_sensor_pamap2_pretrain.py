@@ -33,6 +33,4 @@ def test_pamap2_pretrains_on_sampled_windows_reproducibly(fake_pamap2, tmp_path)
     assert record["data"]["train"] == 64 and record["data"]["test"] == 32
     assert record["train"]["steps"] == 4 and record["train"]["epochs"] == 2  # 48 windows / 16 = 3 batches an epoch
     assert run(root, tmp_path / "b").returncode == 0
-    assert losses(tmp_path / "a") == losses(tmp_path / "b")
-    assert run(root, tmp_path / "c", "seed=1").returncode == 0
-    assert losses(tmp_path / "c") != losses(tmp_path / "a")
+    assert losses(tmp_path / "a") == losses(tmp_path / "b")  # (other seeds, other windows: test_sensor_windows)
