@@ -24,7 +24,7 @@ from viewmaker_cli.models import ResNetSmall
 from viewmaker_cli.objectives import SimCLR
 from viewmaker_cli.training.batches import DataOrder
 from viewmaker_cli.training.checkpoint import FORMAT, get_rng_states, set_rng_states
-from viewmaker_cli.views import Viewmaker
+from viewmaker_cli.views import NoiseViews, Viewmaker
 
 
 class TrainingDiverged(UserError):
@@ -91,14 +91,22 @@ class PretrainSystem(L.LightningModule):
         channels, dims = train_x.shape[1], train_x.ndim - 2  # [N, C, H, W] or [N, C, T]
         self.encoder = build_encoder(cfg, channels, dims)
         views = cfg["views"]
-        self.viewmaker = Viewmaker(
-            num_channels=channels,
-            budget=cfg["budget"],
-            clamp=cfg["modality"]["clamp"],
-            num_res_blocks=views["num_res_blocks"],
-            width=views["width"],
-            dims=dims,
-        )
+        # Only learned views have a network to train; noise views are the paper's untrained ablation.
+        self.viewmaker = None
+        if views["name"] == "learned":
+            self.viewmaker = Viewmaker(
+                num_channels=channels,
+                budget=cfg["budget"],
+                clamp=cfg["modality"]["clamp"],
+                num_res_blocks=views["num_res_blocks"],
+                width=views["width"],
+                dims=dims,
+            )
+            self.view = self.viewmaker
+        elif views["name"] == "noise":
+            self.view = NoiseViews(cfg["budget"], cfg["modality"]["clamp"])
+        else:
+            raise ValueError(f"unknown views.name {views['name']!r}")
         self.objective = SimCLR(cfg["objective"]["temperature"], cfg["objective"]["symmetric"])
         self.normalizer = normalizer
         # Not saved in checkpoints: the data is reloaded from its source, not carried in every ckpt.
@@ -136,12 +144,15 @@ class PretrainSystem(L.LightningModule):
 
     def make_views(self, x: Tensor) -> tuple[Tensor, Tensor]:
         """Two views with independent noise."""
-        return self.viewmaker(x), self.viewmaker(x)
+        return self.view(x), self.view(x)
 
     def _optimizers(self):
         """The encoder's optimiser through Lightning (it counts global steps), the viewmaker's raw, so
         that one global step is one batch and `trainer.max_steps` means batches."""
-        encoder_opt, viewmaker_opt = self.optimizers()
+        optimizers = self.optimizers()
+        if self.viewmaker is None:
+            return optimizers, None
+        encoder_opt, viewmaker_opt = optimizers
         return encoder_opt, viewmaker_opt.optimizer
 
     def configure_optimizers(self):
@@ -149,6 +160,8 @@ class PretrainSystem(L.LightningModule):
         encoder_opt = torch.optim.SGD(
             self.encoder.parameters(), lr=o["lr"], momentum=o["momentum"], weight_decay=o["weight_decay"]
         )
+        if self.viewmaker is None:
+            return encoder_opt
         viewmaker_opt = torch.optim.Adam(self.viewmaker.parameters(), lr=self.cfg["views"]["lr"])
         return [encoder_opt, viewmaker_opt]
 
@@ -157,19 +170,31 @@ class PretrainSystem(L.LightningModule):
             self.sampler = self._sampler_factory(device=self.device)
         if self.device.type == "cuda" and self.train_x.ndim == 4:  # NHWC convs: faster under bf16
             self._channels_last = True
-            self.encoder.to(memory_format=torch.channels_last)
-            self.viewmaker.to(memory_format=torch.channels_last)
+            self.to(memory_format=torch.channels_last)
 
     # -- training --------------------------------------------------------------------------------------
     def training_step(self, position: Tensor, batch_idx: int) -> None:
         x = self.batch(self.global_step)
-        if self.cfg["views"]["update"] == "simultaneous":
+        if self.viewmaker is None:
+            loss, view = self._encoder_step(x)
+        elif self.cfg["views"]["update"] == "simultaneous":
             loss, view = self._simultaneous_step(x)
         else:
             loss, view = self._alternating_step(x)
         bad = ~torch.isfinite(loss)
         self._diverged = bad if self._diverged is None else self._diverged | bad
         self._log_step(loss, x, view)
+
+    def _encoder_step(self, x: Tensor) -> tuple[Tensor, Tensor]:
+        """Views that are not learned: only the encoder trains."""
+        encoder_opt, _ = self._optimizers()
+        with torch.no_grad():
+            v1, v2 = self.make_views(x)
+        loss = self.objective(self.embed(v1), self.embed(v2))
+        encoder_opt.zero_grad(set_to_none=True)
+        self.manual_backward(loss)
+        encoder_opt.step()
+        return loss.detach(), v1
 
     def _alternating_step(self, x: Tensor) -> tuple[Tensor, Tensor]:
         encoder_opt, viewmaker_opt = self._optimizers()
@@ -217,12 +242,13 @@ class PretrainSystem(L.LightningModule):
         encoder_opt, viewmaker_opt = self._optimizers()
         scalars = {
             "train/loss": loss,
-            "train/viewmaker_loss": -self.cfg["views"]["loss_weight"] * loss,
             "distortion/mean_abs": delta.mean(),
             "distortion/max_abs": delta.amax(1).mean(),
             "lr/encoder": encoder_opt.param_groups[0]["lr"],
-            "lr/viewmaker": viewmaker_opt.param_groups[0]["lr"],
         }
+        if viewmaker_opt is not None:
+            scalars["train/viewmaker_loss"] = -self.cfg["views"]["loss_weight"] * loss
+            scalars["lr/viewmaker"] = viewmaker_opt.param_groups[0]["lr"]
         if self.cfg["modality"]["name"] == "image":  # pixels in [0,1]: PSNR = −10·log10(MSE)
             scalars["distortion/psnr"] = (-10 * torch.log10(delta.pow(2).mean(1).clamp_min(1e-12))).mean()
         scalars = {name: float(value) for name, value in scalars.items()}  # one sync for all of them

@@ -31,7 +31,7 @@ from viewmaker_cli.training.view_grid import ViewGridLogger
 log = logging.getLogger("vmk")
 
 SUPPORTED = {
-    "views.name": ("learned",),
+    "views.name": ("learned", "noise"),
     "views.update": ("alternating", "simultaneous"),
     "objective.name": ("simclr",),
     "model.arch": ("resnet18_small", "resnet18"),

@@ -60,5 +60,5 @@ class ViewGridLogger(L.Callback):
     def _log_grid(self, trainer, module, step: int) -> None:
         x = module.gather(torch.arange(min(self.num_inputs, module.train_x.shape[0]), device=module.device))
         x = x.contiguous().float()
-        views = [module.viewmaker(x).float() for _ in range(self.num_views)]
+        views = [module.view(x).float() for _ in range(self.num_views)]
         trainer.logger.experiment.add_image("views/original_views_delta", view_grid(x, views).cpu(), step)

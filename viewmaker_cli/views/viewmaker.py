@@ -30,9 +30,13 @@ def project_to_budget(raw: Tensor, budget: float, eps: float = 1e-4) -> Tensor:
     Always computed and returned in float32: a bf16 mean over thousands of elements is too coarse for the budget.
     """
     with torch.autocast(device_type=raw.device.type, enabled=False):
-        d = torch.tanh(raw.float())
-        per_example = tuple(range(1, d.dim()))
-        return d * (budget / (d.abs().mean(dim=per_example, keepdim=True) + eps))
+        return rescale_to_budget(torch.tanh(raw.float()), budget, eps)
+
+
+def rescale_to_budget(d: Tensor, budget: float, eps: float = 1e-4) -> Tensor:
+    """Rescale each example of `d` (float32) so that mean |d| over its non-batch dims is `budget`."""
+    per_example = tuple(range(1, d.dim()))
+    return d * (budget / (d.abs().mean(dim=per_example, keepdim=True) + eps))
 
 
 def _conv_layer(dims: int, in_ch: int, out_ch: int, kernel: int, stride: int = 1) -> nn.Sequential:
