@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 import torch
 
+from viewmaker_cli.data import download
 from viewmaker_cli.data import fashion_mnist as fm
 from viewmaker_cli.errors import UserError
 
@@ -119,7 +120,7 @@ def test_download_with_wrong_checksum_leaves_nothing(
 ) -> None:
     write_fixture(tmp_path / "server")
     calls: list[str] = []
-    monkeypatch.setattr(fm, "fetch", fake_fetch(tmp_path / "server", calls))
+    monkeypatch.setattr(download, "fetch", fake_fetch(tmp_path / "server", calls))
     with pytest.raises(UserError, match="MD5"):
         fm.load_fashion_mnist(download=True)
     assert calls == [fm.URL + fm.FILES[0]]
@@ -131,7 +132,7 @@ def test_failed_fetch_leaves_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyP
         dest.write_bytes(b"half a file")
         raise ConnectionResetError("connection reset by peer")
 
-    monkeypatch.setattr(fm, "fetch", broken)
+    monkeypatch.setattr(download, "fetch", broken)
     with pytest.raises(UserError, match="cannot download .*train-images"):
         fm.load_fashion_mnist(root=str(tmp_path / "dl"), download=True)
     assert list((tmp_path / "dl").iterdir()) == []
@@ -142,7 +143,7 @@ def test_download_with_good_checksum_loads(tmp_path: Path, monkeypatch: pytest.M
     digests = {name: hashlib.md5((tmp_path / "server" / name).read_bytes()).hexdigest() for name in fm.FILES}
     monkeypatch.setattr(fm, "GZ_MD5", digests)
     calls: list[str] = []
-    monkeypatch.setattr(fm, "fetch", fake_fetch(tmp_path / "server", calls))
+    monkeypatch.setattr(download, "fetch", fake_fetch(tmp_path / "server", calls))
     splits = fm.load_fashion_mnist(root=str(tmp_path / "dl"), download=True)
     assert calls == [fm.URL + name for name in fm.FILES]
     assert sorted(p.name for p in (tmp_path / "dl").iterdir()) == sorted(fm.FILES)

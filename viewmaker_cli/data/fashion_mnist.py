@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-import hashlib
-import http.client
-import logging
 import os
-import urllib.request
 from pathlib import Path
 
 import numpy as np
 import torch
 
+from viewmaker_cli.data.download import download_file
 from viewmaker_cli.data.idx import read_idx, write_idx
 from viewmaker_cli.data.splits import Splits
 from viewmaker_cli.errors import UserError
 
-log = logging.getLogger(__name__)
 
 NAME = "fashion_mnist"
 # Image and label files of the train and test splits, in the order of `save_fashion_mnist`'s arguments.
@@ -95,59 +91,12 @@ def _not_found(dirs: list[Path]) -> UserError:
     )
 
 
-def fetch(url: str, dest: Path) -> None:
-    """Copy the body at `url` into the file `dest` (replaced in tests by a fake)."""
-    with urllib.request.urlopen(url, timeout=60) as response, open(dest, "wb") as out:
-        while chunk := response.read(1 << 20):
-            out.write(chunk)
-
-
-def _md5(path: Path) -> str:
-    digest = hashlib.md5()
-    with open(path, "rb") as stream:
-        while chunk := stream.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def _download_file(name: str, directory: Path) -> None:
-    """Download `name` into `directory`, verified, appearing whole or not at all."""
-    url = URL + name
-    log.info("downloading %s", url)
-    # Hidden and per-process, so neither a search nor a concurrent download takes it for the file.
-    tmp = directory / f".{name}.{os.getpid()}.part"
-    try:
-        try:
-            fetch(url, tmp)
-        except (OSError, http.client.HTTPException) as error:  # URLError is an OSError
-            raise UserError(
-                f"cannot download {url} ({getattr(error, 'reason', error)}); check the network, or put the "
-                f"four files in {directory} by hand, or `apt-get install dataset-fashion-mnist`"
-            ) from error
-        md5 = _md5(tmp)
-        if md5 != GZ_MD5[name]:
-            raise UserError(
-                f"{url} downloaded with MD5 {md5}, expected {GZ_MD5[name]}; nothing was saved to {directory}; "
-                "try again later, or `apt-get install dataset-fashion-mnist`"
-            )
-        os.replace(tmp, directory / name)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
 def download_fashion_mnist(directory: str | Path) -> None:
     """Download the files missing from `directory` from the official address, checking their MD5s."""
     directory = Path(directory).expanduser()
-    try:
-        directory.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise UserError(
-            f"cannot create {directory} for the Fashion-MNIST download ({error.strerror}); "
-            "set data.root=DIR to a writable folder"
-        ) from error
     for name in FILES:
         if _find_file(directory, name) is None:
-            _download_file(name, directory)
+            download_file(URL + name, GZ_MD5[name], directory / name, "Fashion-MNIST")
 
 
 def pad_images(images: np.ndarray, size: int) -> np.ndarray:

@@ -131,7 +131,7 @@ def _serve(monkeypatch: pytest.MonkeyPatch, body: bytes, calls: list[str]) -> No
     """Point CIFAR-10's download at `body`, with `body`'s MD5 as the official one."""
     import hashlib
 
-    from viewmaker_cli.data.images import download
+    from viewmaker_cli.data import download
 
     def fetch(url: str, dest: Path) -> None:
         calls.append(url)
