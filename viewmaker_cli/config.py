@@ -47,6 +47,9 @@ class ModelConfig:
 @dataclass
 class ViewsConfig:
     name: str = "learned"  # learned | expert | combined | noise
+    # expert and combined: the hand-made set; auto = the authors' for the modality (image: simclr;
+    # audio: specaugment; sensor: spectral). Also image: crop_flip; sensor: spectral_noise.
+    expert: str = "auto"
     # learned: the viewmaker
     width: int = 32  # generator width; 32 = the paper's 32/64/128 channels
     num_res_blocks: int = 3

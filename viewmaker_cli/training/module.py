@@ -25,6 +25,7 @@ from viewmaker_cli.objectives import SimCLR
 from viewmaker_cli.training.batches import DataOrder
 from viewmaker_cli.training.checkpoint import FORMAT, get_rng_states, set_rng_states
 from viewmaker_cli.views import NoiseViews, Viewmaker
+from viewmaker_cli.views.families import Combined, expert_views
 
 
 class TrainingDiverged(UserError):
@@ -80,7 +81,7 @@ class Normalizer(nn.Module):
 class PretrainSystem(L.LightningModule):
     """Encoder + viewmaker + objective. `cfg` is the resolved config as a plain dict."""
 
-    def __init__(self, cfg: dict, train_x: Tensor, normalizer: Normalizer, sampler_factory=None):
+    def __init__(self, cfg: dict, train_x: Tensor, normalizer: Normalizer, sampler_factory=None, meta: dict | None = None):
         super().__init__()
         self.order = DataOrder(train_x.shape[0], cfg["data"]["batch_size"], cfg["seed"])
         # Window datasets (PAMAP2) draw fresh windows per batch instead of gathering prepared rows;
@@ -91,9 +92,9 @@ class PretrainSystem(L.LightningModule):
         channels, dims = train_x.shape[1], train_x.ndim - 2  # [N, C, H, W] or [N, C, T]
         self.encoder = build_encoder(cfg, channels, dims)
         views = cfg["views"]
-        # Only learned views have a network to train; noise views are the paper's untrained ablation.
+        # Learned and combined views have a network to train; expert and noise views do not.
         self.viewmaker = None
-        if views["name"] == "learned":
+        if views["name"] in ("learned", "combined"):
             self.viewmaker = Viewmaker(
                 num_channels=channels,
                 budget=cfg["budget"],
@@ -103,6 +104,10 @@ class PretrainSystem(L.LightningModule):
                 dims=dims,
             )
             self.view = self.viewmaker
+            if views["name"] == "combined":
+                self.view = Combined(expert_views(cfg["modality"]["name"], views["expert"], meta or {}, dims), self.viewmaker)
+        elif views["name"] == "expert":
+            self.view = expert_views(cfg["modality"]["name"], views["expert"], meta or {}, dims)
         elif views["name"] == "noise":
             self.view = NoiseViews(cfg["budget"], cfg["modality"]["clamp"])
         else:
@@ -186,7 +191,7 @@ class PretrainSystem(L.LightningModule):
         self._log_step(loss, x, view)
 
     def _encoder_step(self, x: Tensor) -> tuple[Tensor, Tensor]:
-        """Views that are not learned: only the encoder trains."""
+        """Views that are not learned (expert, noise): only the encoder trains."""
         encoder_opt, _ = self._optimizers()
         with torch.no_grad():
             v1, v2 = self.make_views(x)

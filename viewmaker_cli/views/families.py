@@ -1,0 +1,54 @@
+"""Which view family a run uses: `views=learned|expert|combined|noise`, and the expert set per modality."""
+
+from __future__ import annotations
+
+from torch import Tensor, nn
+
+from viewmaker_cli.errors import UserError
+from viewmaker_cli.views.expert_audio import SpecAugmentViews
+from viewmaker_cli.views.expert_image import CropFlipViews, SimCLRViews
+from viewmaker_cli.views.expert_sensor import SpectralMaskViews
+
+# views.expert=auto picks the authors' set for the modality.
+DEFAULT_EXPERT = {"image": "simclr", "audio": "specaugment", "sensor": "spectral"}
+EXPERT_SETS = {
+    "image": ("simclr", "crop_flip"),
+    "audio": ("specaugment",),
+    "sensor": ("spectral", "spectral_noise"),
+}
+
+
+def expert_views(modality: str, name: str, meta: dict, input_dims: int = 2) -> nn.Module:
+    """The hand-made views of `modality` (a batched module: one view per example per call) for inputs
+    with `input_dims` spatial dims (2: images, spectrograms; 1: raw series)."""
+    if input_dims != 2:
+        raise UserError(
+            f"views=expert/combined need 2-D inputs (images or spectrograms); these are raw 1-D series, for which "
+            f"the paper has no expert set: use the spectrogram form of the data (e.g. data=basic_motions)"
+        )
+    name = DEFAULT_EXPERT.get(modality, name) if name == "auto" else name
+    if name not in EXPERT_SETS.get(modality, ()):
+        raise UserError(
+            f"views.expert={name} is not an expert set for modality={modality} "
+            f"(choose from: auto, {', '.join(EXPERT_SETS.get(modality, ()))})"
+        )
+    if name == "simclr":
+        return SimCLRViews()
+    if name == "crop_flip":
+        return CropFlipViews()
+    if name == "specaugment":  # masks go on the power mel, so the views need the data's z-score
+        if "mean" not in meta or "std" not in meta:
+            raise UserError("views=expert for audio needs the dataset's z-score statistics (meta mean/std)")
+        return SpecAugmentViews(n_mels=None, mean=meta["mean"], std=meta["std"])  # n_mels from the input
+    return SpectralMaskViews(noise_std="paper" if name == "spectral_noise" else None)
+
+
+class Combined(nn.Module):
+    """Expert views, then the viewmaker on each (the paper's "Combined" model)."""
+
+    def __init__(self, expert: nn.Module, viewmaker: nn.Module):
+        super().__init__()
+        self.expert, self.viewmaker = expert, viewmaker
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.viewmaker(self.expert(x))
