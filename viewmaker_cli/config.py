@@ -62,11 +62,23 @@ class ViewsConfig:
 
 @dataclass
 class ObjectiveConfig:
-    name: str = "simclr"
+    name: str = "simclr"  # simclr | instdisc | byol | simsiam | moco | wmse | supervised
     temperature: float = 0.07
-    # False: the authors' one-directional loss with self-similarity in the denominator (faithful);
-    # True: the symmetric NT-Xent of Chen et al. 2020.
+    # simclr. False: the authors' one-directional loss with self-similarity in the denominator
+    # (faithful); True: the symmetric NT-Xent of Chen et al. 2020.
     symmetric: bool = False
+    # instdisc: memory bank negatives and momentum; double_update = the authors' accidental second write.
+    num_negatives: int = 4096
+    momentum: float = 0.5
+    double_update: bool = False
+    # byol / moco: EMA rate of the target network; byol / simsiam: predictor hidden width.
+    ema: float = 0.99
+    hidden: int = 4096
+    # moco: queue length.
+    queue_size: int = 65536
+    # wmse: whitening group size (None: the whole batch) and the covariance's ridge.
+    whiten_size: Optional[int] = None
+    eps: float = 0.0
 
 
 @dataclass

@@ -36,7 +36,8 @@ def test_help_lists_subcommands_and_groups():
     assert top.returncode == 0 and all(c in top.stdout for c in ("pretrain", "probe", "report"))
     groups = vmk("pretrain", "--help")
     assert groups.returncode == 0
-    for line in ("modality: audio, image, sensor", "objective: simclr", "preset: paper, quickstart", "views: learned"):
+    for line in ("modality: audio, image, sensor", "objective: byol, instdisc, moco, simclr, simsiam, supervised, wmse",
+                 "preset: paper, quickstart", "views: combined, expert, learned, noise"):
         assert line in groups.stdout
 
 
@@ -142,7 +143,7 @@ def test_bad_checkpoints_are_one_line_exit_2(case, sweep, tmp_path):
     [
         ("budgt=0.1", "Key 'budgt' not in 'PretrainConfig'"),
         ("budget=abc", "'abc' of type 'str' could not be converted to Float"),
-        ("views=nonsense", "Could not find 'views/nonsense'; Available options in 'views': learned"),
+        ("views=nonsense", "Could not find 'views/nonsense'; Available options in 'views': combined, expert, learned, noise"),
         ("budget=-1", "budget must be a positive number"),
         ("budget=0", "budget must be a positive number"),
         ("data=nope", "Could not find 'data/nope'"),

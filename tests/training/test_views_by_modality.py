@@ -20,15 +20,16 @@ MODALITIES = {  # synthetic data with each modality's stored layout
 }
 
 
-def config(modality: str, views: str, clamp: bool, normalize: str) -> dict:
+def config(modality: str, views: str, clamp: bool, normalize: str, objective: str = "simclr") -> dict:
     return {
         "budget": 0.05, "seed": 0,
         "modality": {"name": modality.split("-")[0], "clamp": clamp, "normalize": normalize},
-        "data": {"batch_size": 8},
-        "model": {"arch": "resnet18_small", "width": 4, "embedding_dim": 16},
+        "data": {"batch_size": 8, "name": "synthetic"},
+        "model": {"arch": "resnet18_small", "width": 4, "embedding_dim": 4},
         "views": {"name": views, "expert": "auto", "width": 4, "num_res_blocks": 1, "lr": 1e-3, "loss_weight": 1.0,
                   "update": "alternating"},
-        "objective": {"name": "simclr", "temperature": 0.07, "symmetric": False},
+        "objective": {"name": objective, "temperature": 0.07, "symmetric": False, "num_negatives": 32, "momentum": 0.5,
+                      "double_update": False, "ema": 0.99, "hidden": 16, "queue_size": 64, "whiten_size": None, "eps": 0.0},
         "optim": {"lr": 0.03, "momentum": 0.9, "weight_decay": 1e-4},
         "trainer": {"log_every_n_steps": 1},
     }
@@ -66,3 +67,30 @@ def test_combined_views_differ_from_expert_views_by_at_most_the_budget():
     combined = viewmaker(expert)
     per_example = (combined - expert).abs().flatten(1).mean(1)
     assert (per_example <= 0.05 * 1.001).all() and (per_example > 0.02).all()
+
+
+@pytest.mark.parametrize("views", ["learned", "expert"])
+@pytest.mark.parametrize("objective", ["simclr", "instdisc", "byol", "simsiam", "moco", "wmse", "supervised"])
+def test_every_objective_trains_one_step_and_updates_its_state(objective, views):
+    torch.manual_seed(0)
+    x = (torch.rand(16, 3, 16, 16) * 255).to(torch.uint8)
+    y = torch.arange(16) % 4
+    system = PretrainSystem(config("image", views, True, "after", objective), x, Normalizer.identity(3), train_y=y,
+                            num_classes=4)
+    before = copy.deepcopy(system.state_dict())
+    trainer = L.Trainer(max_steps=1, logger=False, enable_checkpointing=False, enable_progress_bar=False,
+                        enable_model_summary=False, accelerator="cpu", devices=1)
+    trainer.fit(system, train_dataloaders=step_loader(system.batches_per_epoch()))
+    after = system.state_dict()
+    changed = {k for k, v in after.items() if v.is_floating_point() and not torch.equal(v, before[k])}
+    assert any(k.startswith("encoder.") for k in changed)
+    assert any(k.startswith("viewmaker.") for k in changed) == (views == "learned")
+    if objective == "instdisc":  # the bank rows of this batch were written, in place
+        assert "objective.bank" in changed or any("bank" in k for k in changed)
+    if objective in ("byol", "moco"):  # the EMA target followed the encoder
+        assert any(k.startswith("target.") for k in changed)
+    if objective == "moco":
+        assert any("queue" in k for k in changed)
+    if objective in ("byol", "simsiam", "supervised"):  # their own layers train with the encoder
+        assert any(k.startswith("objective.") for k in changed)
+    assert all(torch.isfinite(v).all() for v in after.values() if v.is_floating_point())

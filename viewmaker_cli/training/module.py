@@ -13,6 +13,7 @@ The training set lives on the device as one uint8 buffer; a batch is an index ga
 
 from __future__ import annotations
 
+import copy
 import time
 
 import lightning as L
@@ -21,7 +22,8 @@ from torch import Tensor, nn
 
 from viewmaker_cli.errors import UserError
 from viewmaker_cli.models import ResNetSmall
-from viewmaker_cli.objectives import SimCLR
+from viewmaker_cli.objectives.byol import ema_update
+from viewmaker_cli.objectives.registry import build_objective
 from viewmaker_cli.training.batches import DataOrder
 from viewmaker_cli.training.checkpoint import FORMAT, get_rng_states, set_rng_states
 from viewmaker_cli.views import NoiseViews, Viewmaker
@@ -81,7 +83,16 @@ class Normalizer(nn.Module):
 class PretrainSystem(L.LightningModule):
     """Encoder + viewmaker + objective. `cfg` is the resolved config as a plain dict."""
 
-    def __init__(self, cfg: dict, train_x: Tensor, normalizer: Normalizer, sampler_factory=None, meta: dict | None = None):
+    def __init__(
+        self,
+        cfg: dict,
+        train_x: Tensor,
+        normalizer: Normalizer,
+        sampler_factory=None,
+        meta: dict | None = None,
+        train_y: Tensor | None = None,
+        num_classes: int = 0,
+    ):
         super().__init__()
         self.order = DataOrder(train_x.shape[0], cfg["data"]["batch_size"], cfg["seed"])
         # Window datasets (PAMAP2) draw fresh windows per batch instead of gathering prepared rows;
@@ -112,10 +123,16 @@ class PretrainSystem(L.LightningModule):
             self.view = NoiseViews(cfg["budget"], cfg["modality"]["clamp"])
         else:
             raise ValueError(f"unknown views.name {views['name']!r}")
-        self.objective = SimCLR(cfg["objective"]["temperature"], cfg["objective"]["symmetric"])
+        self.objective = build_objective(cfg, cfg["model"]["embedding_dim"], train_x.shape[0], num_classes)
+        # BYOL / MoCo: an EMA copy of the encoder gives the targets; it never gets gradients.
+        self.target = copy.deepcopy(self.encoder).requires_grad_(False) if self.objective_needs("target") else None
+        if self.objective_needs("index") and sampler_factory is not None:
+            raise UserError(f"objective={cfg['objective']['name']} needs indexed examples; data={cfg['data'].get('name')} draws windows")
         self.normalizer = normalizer
         # Not saved in checkpoints: the data is reloaded from its source, not carried in every ckpt.
         self.register_buffer("train_x", train_x, persistent=False)
+        labels = train_y if train_y is not None else torch.full((train_x.shape[0],), -1)
+        self.register_buffer("train_y", labels, persistent=False)
         self._channels_last = False
         self._last_log = None
         self._diverged: Tensor | None = None  # accumulated on the device: no sync per step
@@ -126,14 +143,16 @@ class PretrainSystem(L.LightningModule):
             return self.order.batches_per_epoch
         return max(1, self.cfg["data"]["windows_per_epoch"] // self.cfg["data"]["batch_size"])
 
-    def batch(self, step: int) -> Tensor:
-        """The inputs of batch `step`: a function of (seed, step) only, so a resumed run sees the same."""
+    def batch(self, step: int) -> tuple[Tensor, Tensor | None]:
+        """The inputs of batch `step` and their dataset indices (None for sampled windows): a function of
+        (seed, step) only, so a resumed run sees the same."""
         if self.sampler is None:
-            return self.gather(self.order.indices(step, self.device))
+            index = self.order.indices(step, self.device)
+            return self.gather(index), index
         generator = torch.Generator(device=self.device).manual_seed(self.cfg["seed"] * 1_000_003 + step)
         x, _ = self.sampler.sample(self.cfg["data"]["batch_size"], generator)
         x = self.sampler.spectrograms(x) if getattr(self.sampler, "spectrogram", None) is not None else x
-        return x.contiguous(memory_format=torch.channels_last) if self._channels_last and x.ndim == 4 else x
+        return (x.contiguous(memory_format=torch.channels_last) if self._channels_last and x.ndim == 4 else x), None
 
     def gather(self, index: Tensor) -> Tensor:
         """Batch of model-space inputs: uint8 images → float in [0,1] (other modalities are stored as floats)."""
@@ -146,6 +165,30 @@ class PretrainSystem(L.LightningModule):
     # -- model -----------------------------------------------------------------------------------------
     def embed(self, views: Tensor) -> Tensor:
         return self.encoder(self.normalizer(views))
+
+    def objective_needs(self, what: str) -> bool:
+        return bool(getattr(self.objective, f"needs_{what}", False))
+
+    def objective_inputs(self, v1: Tensor, v2: Tensor, index: Tensor | None) -> dict:
+        """What this objective takes besides the two embeddings: dataset indices (memory bank), target
+        embeddings (EMA network, no gradient), labels (supervised)."""
+        inputs = {}
+        if self.objective_needs("index"):
+            inputs["index"] = index
+        if self.objective_needs("target"):
+            with torch.no_grad():
+                inputs["targets"] = (self.target(self.normalizer(v1)), self.target(self.normalizer(v2)))
+        if self.objective_needs("labels"):
+            inputs["labels"] = self.train_y[index]
+        return inputs
+
+    def after_encoder_step(self, z1: Tensor, z2: Tensor, inputs: dict) -> None:
+        """State that follows the encoder's update: the EMA target, then memory bank / queue writes."""
+        if self.target is not None:
+            ema_update(self.encoder, self.target, self.objective.ema)
+        if hasattr(self.objective, "after_step"):
+            with torch.no_grad():
+                self.objective.after_step(z1.detach(), z2.detach(), **inputs)
 
     def make_views(self, x: Tensor) -> tuple[Tensor, Tensor]:
         """Two views with independent noise."""
@@ -162,8 +205,10 @@ class PretrainSystem(L.LightningModule):
 
     def configure_optimizers(self):
         o = self.cfg["optim"]
+        # The objective's own layers (BYOL/SimSiam predictor, supervised classifier) train with the encoder.
         encoder_opt = torch.optim.SGD(
-            self.encoder.parameters(), lr=o["lr"], momentum=o["momentum"], weight_decay=o["weight_decay"]
+            [*self.encoder.parameters(), *self.objective.parameters()],
+            lr=o["lr"], momentum=o["momentum"], weight_decay=o["weight_decay"],
         )
         if self.viewmaker is None:
             return encoder_opt
@@ -179,62 +224,73 @@ class PretrainSystem(L.LightningModule):
 
     # -- training --------------------------------------------------------------------------------------
     def training_step(self, position: Tensor, batch_idx: int) -> None:
-        x = self.batch(self.global_step)
+        x, index = self.batch(self.global_step)
         if self.viewmaker is None:
-            loss, view = self._encoder_step(x)
+            loss, view = self._encoder_step(x, index)
         elif self.cfg["views"]["update"] == "simultaneous":
-            loss, view = self._simultaneous_step(x)
+            loss, view = self._simultaneous_step(x, index)
         else:
-            loss, view = self._alternating_step(x)
+            loss, view = self._alternating_step(x, index)
         bad = ~torch.isfinite(loss)
         self._diverged = bad if self._diverged is None else self._diverged | bad
         self._log_step(loss, x, view)
 
-    def _encoder_step(self, x: Tensor) -> tuple[Tensor, Tensor]:
+    def _encoder_step(self, x: Tensor, index: Tensor | None) -> tuple[Tensor, Tensor]:
         """Views that are not learned (expert, noise): only the encoder trains."""
         encoder_opt, _ = self._optimizers()
         with torch.no_grad():
             v1, v2 = self.make_views(x)
-        loss = self.objective(self.embed(v1), self.embed(v2))
+        return self._encoder_update(encoder_opt, v1, v2, index), v1
+
+    def _encoder_update(self, encoder_opt, v1: Tensor, v2: Tensor, index: Tensor | None) -> Tensor:
+        inputs = self.objective_inputs(v1, v2, index)
+        z1, z2 = self.embed(v1), self.embed(v2)
+        loss = self.objective(z1, z2, **inputs)
         encoder_opt.zero_grad(set_to_none=True)
         self.manual_backward(loss)
         encoder_opt.step()
-        return loss.detach(), v1
+        encoder_opt.zero_grad(set_to_none=True)  # free them now; the viewmaker step builds none
+        self.after_encoder_step(z1, z2, inputs)
+        return loss.detach()
 
-    def _alternating_step(self, x: Tensor) -> tuple[Tensor, Tensor]:
+    def _alternating_step(self, x: Tensor, index: Tensor | None) -> tuple[Tensor, Tensor]:
         encoder_opt, viewmaker_opt = self._optimizers()
         weight = self.cfg["views"]["loss_weight"]
 
         with torch.no_grad():  # the encoder step needs no viewmaker graph
             v1, v2 = self.make_views(x)
-        loss = self.objective(self.embed(v1), self.embed(v2))
-        encoder_opt.zero_grad(set_to_none=True)
-        self.manual_backward(loss)
-        encoder_opt.step()
-        encoder_opt.zero_grad(set_to_none=True)  # free them now; the viewmaker step builds none
+        loss = self._encoder_update(encoder_opt, v1, v2, index)
 
-        # Fresh views and a forward through the updated encoder; its parameters get no gradients.
+        # Fresh views and a forward through the updated encoder; its parameters (and the objective's)
+        # get no gradients, the activations still carry the gradient to the viewmaker.
         self.encoder.requires_grad_(False)
+        self.objective.requires_grad_(False)
         try:
             w1, w2 = self.make_views(x)
-            adversarial = weight * self.objective.adversarial(self.embed(w1), self.embed(w2))
+            inputs = self.objective_inputs(w1, w2, index)
+            adversarial = weight * self.objective.adversarial(self.embed(w1), self.embed(w2), **inputs)
             viewmaker_opt.zero_grad(set_to_none=True)
             self.manual_backward(adversarial)
             viewmaker_opt.step()
         finally:
             self.encoder.requires_grad_(True)
-        return loss.detach(), v1
+            self.objective.requires_grad_(True)
+        return loss, v1
 
-    def _simultaneous_step(self, x: Tensor) -> tuple[Tensor, Tensor]:
+    def _simultaneous_step(self, x: Tensor, index: Tensor | None) -> tuple[Tensor, Tensor]:
         encoder_opt, viewmaker_opt = self._optimizers()
         weight = self.cfg["views"]["loss_weight"]
         v1, v2 = self.make_views(x)
-        loss = self.objective(self.embed(reverse_grad(v1, weight)), self.embed(reverse_grad(v2, weight)))
+        r1, r2 = reverse_grad(v1, weight), reverse_grad(v2, weight)
+        inputs = self.objective_inputs(v1.detach(), v2.detach(), index)
+        z1, z2 = self.embed(r1), self.embed(r2)
+        loss = self.objective(z1, z2, **inputs)
         encoder_opt.zero_grad(set_to_none=True)
         viewmaker_opt.zero_grad(set_to_none=True)
         self.manual_backward(loss)
         encoder_opt.step()
         viewmaker_opt.step()
+        self.after_encoder_step(z1, z2, inputs)
         return loss.detach(), v1.detach()
 
     def _log_step(self, loss: Tensor, x: Tensor, view: Tensor) -> None:

@@ -33,7 +33,7 @@ log = logging.getLogger("vmk")
 SUPPORTED = {
     "views.name": ("learned", "expert", "combined", "noise"),
     "views.update": ("alternating", "simultaneous"),
-    "objective.name": ("simclr",),
+    "objective.name": ("simclr", "instdisc", "byol", "simsiam", "moco", "wmse", "supervised"),
     "model.arch": ("resnet18_small", "resnet18"),
     "probe.layer": ("pooled", "prepool"),
     "probe.kind": ("linear",),
@@ -163,7 +163,7 @@ def run(cfg: DictConfig) -> dict:
     sampler_factory = None
     if info.sampler is not None:
         sampler_factory = functools.partial(info.sampler, cfg.data.root, seed=cfg.seed, splits=splits, options=data_options(cfg))
-    system = PretrainSystem(config, splits.train_x, normalizer, sampler_factory, splits.meta)
+    system = PretrainSystem(config, splits.train_x, normalizer, sampler_factory, splits.meta, splits.train_y, splits.num_classes)
     ckpt_path = resume_from(cfg, run_dir, splits.input_shape)
     weights = sum(p.numel() * p.element_size() for p in system.parameters())
     check_writable(run_dir, needed_bytes=4 * weights * (cfg.trainer.keep_checkpoints + 2))
