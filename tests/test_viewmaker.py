@@ -147,3 +147,16 @@ def test_gradient_flows_from_views_to_generator() -> None:
     vm(torch.rand(2, 3, 16, 16)).sum().backward()
     assert vm.encoder[0][0][1].weight.grad.abs().sum() > 0
     assert vm.head[1].weight.grad.abs().sum() > 0
+
+
+def test_lp_spheres_fix_the_per_element_size_of_delta():
+    import torch
+
+    from viewmaker_cli.views import Viewmaker
+
+    torch.manual_seed(0)
+    x = torch.rand(3, 3, 16, 12)
+    for norm, size in (("l1", lambda d: d.abs().mean(1)), ("l2", lambda d: d.pow(2).mean(1).sqrt()),
+                       ("linf", lambda d: d.abs().amax(1))):
+        delta = Viewmaker(3, budget=0.1, clamp=False, width=4, num_res_blocks=1, norm=norm).perturbation(x).flatten(1)
+        assert torch.allclose(size(delta), torch.full((3,), 0.1), rtol=0.02), norm

@@ -58,6 +58,10 @@ class ViewsConfig:
     # alternating = the authors' order (encoder step, then a fresh forward for the viewmaker step);
     # simultaneous = one forward/backward with gradient reversal (faster, a different dynamic).
     update: str = "alternating"
+    # The sphere δ lies on: l1 (the paper: mean |δ| = budget), l2 (RMS |δ| = budget), linf (max |δ| = budget).
+    norm: str = "l1"
+    # Stop updating the viewmaker from this epoch on (the authors' viewmaker_freeze_epoch); None: never.
+    freeze_epoch: Optional[int] = None
 
 
 @dataclass

@@ -14,7 +14,7 @@ TINY = ["model.width=4", "views.width=4", "views.num_res_blocks=1", "trainer.max
 @pytest.mark.parametrize(
     "overrides, shape",
     [
-        (["modality=audio", "data.batch_size=32"], [1, 64, 64]),
+        (["modality=audio", "data.batch_size=32", "data.options.n_speakers=20"], [1, 64, 64]),
         (["modality=sensor"], [6, 8, 25]),
         (["modality=sensor", "data=basic_motions_raw"], [6, 100]),
     ],

@@ -104,3 +104,16 @@ def test_data_order_is_a_function_of_seed_and_step_with_a_new_permutation_each_e
     assert not torch.equal(DataOrder(10, 3, seed=2).indices(0), order.indices(0))
     with pytest.raises(ValueError):
         DataOrder(4, 8, seed=0)
+
+
+def test_a_frozen_viewmaker_makes_views_but_is_not_updated():
+    config = tiny_config("alternating")
+    config["views"]["freeze_epoch"] = 0
+    torch.manual_seed(0)
+    x = (torch.rand(16, 3, 12, 12) * 255).to(torch.uint8)
+    system = PretrainSystem(config, x, Normalizer.identity(3))
+    before = {k: v.clone() for k, v in system.state_dict().items()}
+    trainer = L.Trainer(max_steps=2, logger=False, enable_checkpointing=False, enable_progress_bar=False,
+                        enable_model_summary=False, accelerator="cpu", devices=1)
+    trainer.fit(system, train_dataloaders=step_loader(system.batches_per_epoch()))
+    assert not any(changed(system, before, "viewmaker.")) and any(changed(system, before, "encoder."))

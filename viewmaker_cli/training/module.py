@@ -113,6 +113,7 @@ class PretrainSystem(L.LightningModule):
                 num_res_blocks=views["num_res_blocks"],
                 width=views["width"],
                 dims=dims,
+                norm=views.get("norm", "l1"),
             )
             self.view = self.viewmaker
             if views["name"] == "combined":
@@ -165,6 +166,11 @@ class PretrainSystem(L.LightningModule):
     # -- model -----------------------------------------------------------------------------------------
     def embed(self, views: Tensor) -> Tensor:
         return self.encoder(self.normalizer(views))
+
+    def viewmaker_frozen(self) -> bool:
+        """From views.freeze_epoch on, the viewmaker still makes the views but is no longer trained."""
+        freeze = self.cfg["views"].get("freeze_epoch")
+        return freeze is not None and self.current_epoch >= freeze
 
     def objective_needs(self, what: str) -> bool:
         return bool(getattr(self.objective, f"needs_{what}", False))
@@ -225,7 +231,7 @@ class PretrainSystem(L.LightningModule):
     # -- training --------------------------------------------------------------------------------------
     def training_step(self, position: Tensor, batch_idx: int) -> None:
         x, index = self.batch(self.global_step)
-        if self.viewmaker is None:
+        if self.viewmaker is None or self.viewmaker_frozen():
             loss, view = self._encoder_step(x, index)
         elif self.cfg["views"]["update"] == "simultaneous":
             loss, view = self._simultaneous_step(x, index)
@@ -236,7 +242,7 @@ class PretrainSystem(L.LightningModule):
         self._log_step(loss, x, view)
 
     def _encoder_step(self, x: Tensor, index: Tensor | None) -> tuple[Tensor, Tensor]:
-        """Views that are not learned (expert, noise): only the encoder trains."""
+        """Views that are not learned (expert, noise) or a frozen viewmaker: only the encoder trains."""
         encoder_opt, _ = self._optimizers()
         with torch.no_grad():
             v1, v2 = self.make_views(x)

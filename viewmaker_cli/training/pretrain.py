@@ -33,6 +33,7 @@ log = logging.getLogger("vmk")
 SUPPORTED = {
     "views.name": ("learned", "expert", "combined", "noise"),
     "views.update": ("alternating", "simultaneous"),
+    "views.norm": ("l1", "l2", "linf"),
     "objective.name": ("simclr", "instdisc", "byol", "simsiam", "moco", "wmse", "supervised"),
     "model.arch": ("resnet18_small", "resnet18"),
     "probe.layer": ("pooled", "prepool"),

@@ -22,7 +22,10 @@ _NORM = {1: nn.InstanceNorm1d, 2: nn.InstanceNorm2d}
 _REFLECT = {1: nn.ReflectionPad1d, 2: nn.ReflectionPad2d}
 
 
-def project_to_budget(raw: Tensor, budget: float, eps: float = 1e-4) -> Tensor:
+NORMS = ("l1", "l2", "linf")
+
+
+def project_to_budget(raw: Tensor, budget: float, eps: float = 1e-4, norm: str = "l1") -> Tensor:
     """Squash `raw` with tanh, then rescale each example so that mean |delta| over its non-batch dims is `budget`.
 
     This is the "L1 forced" projection: the perturbation lies on the l1 sphere of radius budget * volume,
@@ -30,13 +33,23 @@ def project_to_budget(raw: Tensor, budget: float, eps: float = 1e-4) -> Tensor:
     Always computed and returned in float32: a bf16 mean over thousands of elements is too coarse for the budget.
     """
     with torch.autocast(device_type=raw.device.type, enabled=False):
-        return rescale_to_budget(torch.tanh(raw.float()), budget, eps)
+        return rescale_to_budget(torch.tanh(raw.float()), budget, eps, norm)
 
 
-def rescale_to_budget(d: Tensor, budget: float, eps: float = 1e-4) -> Tensor:
-    """Rescale each example of `d` (float32) so that mean |d| over its non-batch dims is `budget`."""
-    per_example = tuple(range(1, d.dim()))
-    return d * (budget / (d.abs().mean(dim=per_example, keepdim=True) + eps))
+def rescale_to_budget(d: Tensor, budget: float, eps: float = 1e-4, norm: str = "l1") -> Tensor:
+    """Rescale each example of `d` (float32) onto the sphere of its norm, per element so that ε means the
+    same for any input size: l1 (the paper): mean |d| = ε, i.e. ‖d‖₁ = ε·volume; l2: RMS(d) = ε, i.e.
+    ‖d‖₂ = ε·√volume; linf: max |d| = ε."""
+    flat = d.flatten(1)
+    if norm == "l1":
+        size = flat.abs().mean(1)
+    elif norm == "l2":
+        size = flat.pow(2).mean(1).sqrt()
+    elif norm == "linf":
+        size = flat.abs().amax(1)
+    else:
+        raise ValueError(f"norm must be one of {NORMS}, got {norm!r}")
+    return d * (budget / (size + eps)).view(-1, *([1] * (d.dim() - 1)))
 
 
 def _conv_layer(dims: int, in_ch: int, out_ch: int, kernel: int, stride: int = 1) -> nn.Sequential:
@@ -90,11 +103,15 @@ class Viewmaker(nn.Module):
         num_res_blocks: int = 3,
         width: int = 32,
         dims: int = 2,
+        norm: str = "l1",
     ) -> None:
         super().__init__()
         if dims not in _CONV:
             raise ValueError(f"dims must be 1 or 2, got {dims}")
+        if norm not in NORMS:
+            raise ValueError(f"norm must be one of {NORMS}, got {norm!r}")
         self.dims = dims
+        self.norm = norm  # the sphere δ is projected onto (l1: the paper)
         self.budget = budget
         self.clamp = clamp
         w, n = width, num_res_blocks
@@ -131,8 +148,9 @@ class Viewmaker(nn.Module):
         return out[(..., *(slice(0, s) for s in size))]
 
     def perturbation(self, x: Tensor) -> Tensor:
-        """delta (float32) with mean |delta| = budget per example, before it is added to `x`."""
-        return project_to_budget(self.generator(x), self.budget)
+        """delta (float32) on the budget sphere of `self.norm` per example (l1: mean |delta| = budget), before it
+        is added to `x`."""
+        return project_to_budget(self.generator(x), self.budget, norm=self.norm)
 
     def forward(self, x: Tensor) -> Tensor:
         view = x.float() + self.perturbation(x)
