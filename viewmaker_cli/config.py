@@ -60,6 +60,8 @@ class ViewsConfig:
     update: str = "alternating"
     # The sphere δ lies on: l1 (the paper: mean |δ| = budget), l2 (RMS |δ| = budget), linf (max |δ| = budget).
     norm: str = "l1"
+    # The authors' frequency-domain variant: the viewmaker works on the DCT of the input (budget in DCT units).
+    frequency_domain: bool = False
     # Stop updating the viewmaker from this epoch on (the authors' viewmaker_freeze_epoch); None: never.
     freeze_epoch: Optional[int] = None
 

@@ -114,6 +114,7 @@ class PretrainSystem(L.LightningModule):
                 width=views["width"],
                 dims=dims,
                 norm=views.get("norm", "l1"),
+                frequency_domain=views.get("frequency_domain", False),
             )
             self.view = self.viewmaker
             if views["name"] == "combined":

@@ -12,6 +12,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from viewmaker_cli.views.dct import dct
+
 # Spatial sizes the generator runs at: a multiple of 4 (two stride-2 convs, then two x2 upsamplings)
 # and at least 8, so the reflection pad of 1 at the H/4 level still has 2 pixels to reflect.
 _MULTIPLE = 4
@@ -104,6 +106,7 @@ class Viewmaker(nn.Module):
         width: int = 32,
         dims: int = 2,
         norm: str = "l1",
+        frequency_domain: bool = False,
     ) -> None:
         super().__init__()
         if dims not in _CONV:
@@ -112,6 +115,9 @@ class Viewmaker(nn.Module):
             raise ValueError(f"norm must be one of {NORMS}, got {norm!r}")
         self.dims = dims
         self.norm = norm  # the sphere δ is projected onto (l1: the paper)
+        # The authors' `spectral` option: the generator sees the DCT of x, the budget projection acts on
+        # its DCT-domain output, and the inverse DCT of that is added to x in the input domain.
+        self.frequency_domain = frequency_domain
         self.budget = budget
         self.clamp = clamp
         w, n = width, num_res_blocks
@@ -150,7 +156,13 @@ class Viewmaker(nn.Module):
     def perturbation(self, x: Tensor) -> Tensor:
         """delta (float32) on the budget sphere of `self.norm` per example (l1: mean |delta| = budget), before it
         is added to `x`."""
-        return project_to_budget(self.generator(x), self.budget, norm=self.norm)
+        if not self.frequency_domain:
+            return project_to_budget(self.generator(x), self.budget, norm=self.norm)
+        with torch.autocast(device_type=x.device.type, enabled=False):
+            spectrum = dct(x.float(), self.dims)
+        delta = project_to_budget(self.generator(spectrum), self.budget, norm=self.norm)
+        with torch.autocast(device_type=x.device.type, enabled=False):
+            return dct(delta, self.dims, inverse=True)
 
     def forward(self, x: Tensor) -> Tensor:
         view = x.float() + self.perturbation(x)
