@@ -1,14 +1,21 @@
-"""The pretraining system: encoder + viewmaker trained adversarially on one objective.
+"""The pretraining system: an encoder trained on one objective over two views of each batch.
 
-Manual optimisation, two optimisers (SGD for the encoder, Adam for the viewmaker), two update orders:
+Views (`views.name`): learned (the viewmaker, trained adversarially), combined (expert views, then the
+viewmaker), expert or noise (nothing to train). Objectives (`objective.name`) come from
+objectives/registry.py; what each needs besides two embeddings (indices, EMA targets, labels) is passed
+by `objective_inputs`.
+
+Manual optimisation, two optimisers (SGD for the encoder and the objective's own layers, Adam for the
+viewmaker), two update orders:
 
 - alternating (default, the authors' order, reference §2.1): encoder step on L with views made under
-  no_grad, then a fresh forward through the *updated* encoder for the viewmaker step on −w·L with the
-  encoder's parameters frozen (activations still carry the gradient to the viewmaker);
+  no_grad, then a fresh forward through the *updated* encoder for the viewmaker step on the objective's
+  adversarial loss (−w·L) with the encoder's parameters frozen (activations still carry the gradient);
 - simultaneous: one forward, one backward; a gradient-reversal layer between views and encoder gives the
   viewmaker −w·∂L while the encoder gets ∂L.
 
-The training set lives on the device as one uint8 buffer; a batch is an index gather.
+The training set lives on the device as one buffer and a batch is an index gather (or, for window
+datasets, fresh windows sampled on the device); batch k is a function of (seed, k) only.
 """
 
 from __future__ import annotations
