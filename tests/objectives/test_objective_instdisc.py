@@ -8,20 +8,8 @@ import pytest
 import torch
 
 from viewmaker_cli.objectives.instdisc import InstDisc
-
-
-@pytest.fixture(autouse=True)
-def _seed() -> None:
-    torch.manual_seed(0)
-
-
-def _unit(row: list[float]) -> list[float]:
-    norm = math.sqrt(sum(v * v for v in row))
-    return [v / norm for v in row]
-
-
-def _dot(a: list[float], b: list[float]) -> float:
-    return sum(x * y for x, y in zip(a, b))
+from slow_math import unit as _unit
+from slow_math import dot as _dot
 
 
 def _reference_loss(z: torch.Tensor, bank: torch.Tensor, index: torch.Tensor, neg: torch.Tensor, t: float) -> float:

@@ -10,11 +10,6 @@ import torch
 from viewmaker_cli.objectives.supervised import Supervised
 
 
-@pytest.fixture(autouse=True)
-def _seed() -> None:
-    torch.manual_seed(0)
-
-
 def _reference(objective: Supervised, z: torch.Tensor, labels: torch.Tensor) -> float:
     weight, bias = objective.classifier.weight.double().tolist(), objective.classifier.bias.double().tolist()
     total = 0.0

@@ -10,11 +10,6 @@ from viewmaker_cli.errors import UserError
 from viewmaker_cli.objectives.wmse import WMSE, whiten
 
 
-@pytest.fixture(autouse=True)
-def _seed() -> None:
-    torch.manual_seed(0)
-
-
 def _whiten64(x: np.ndarray, eps: float) -> np.ndarray:
     n, d = x.shape
     xn = x - x.mean(axis=0)

@@ -1,7 +1,6 @@
 """Reliability through the real CLI: SIGKILL then resume gives the uninterrupted weights; a diverging
 loss stops with a clear message and keeps the last good checkpoint; determinism."""
 
-import json
 import os
 import signal
 import subprocess

@@ -23,8 +23,8 @@ def expert_views(modality: str, name: str, meta: dict, input_dims: int = 2) -> n
     with `input_dims` spatial dims (2: images, spectrograms; 1: raw series)."""
     if input_dims != 2:
         raise UserError(
-            f"views=expert/combined need 2-D inputs (images or spectrograms); these are raw 1-D series, for which "
-            f"the paper has no expert set: use the spectrogram form of the data (e.g. data=basic_motions)"
+            "views=expert/combined need 2-D inputs (images or spectrograms); these are raw 1-D series, for which "
+            "the paper has no expert set: use the spectrogram form of the data (e.g. data=basic_motions)"
         )
     name = DEFAULT_EXPERT.get(modality, name) if name == "auto" else name
     if name not in EXPERT_SETS.get(modality, ()):
