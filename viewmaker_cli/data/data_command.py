@@ -6,6 +6,7 @@ import sys
 
 import torch
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from viewmaker_cli.data.registry import DATASETS, get_info, load_dataset
@@ -38,11 +39,11 @@ def list_datasets(root: str | None, console: Console) -> None:
         table.add_column(column, overflow="fold")
     for name, info in sorted(DATASETS.items(), key=lambda kv: (kv[1].modality, kv[0])):
         if info.embedded:
-            found, where = "yes", "embedded in vmk"
+            found, where = "yes", info.how_to_get or "embedded in vmk"
         else:
             path = info.locate(root) if info.locate else None
             found, where = ("yes", str(path)) if path else ("no", info.how_to_get)
-        table.add_row(name, info.modality, found, where, info.description)
+        table.add_row(*map(escape, (name, info.modality, found, where, info.description)))  # "[speech]" is text
     console.print(table)
 
 

@@ -142,6 +142,7 @@ register(
         description="any array file: data.path=FILE (.npy/.npz/.pt, [N,C,H,W] or [N,C,T], labels optional)",
         loader=load_tensor_file,
         embedded=True,  # nothing to search for or cache: the file is read as it is
+        how_to_get="your own file: data=tensor_file data.path=FILE",
     )
 )
 import viewmaker_cli.data.sensor  # noqa: E402,F401
