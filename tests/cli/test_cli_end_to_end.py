@@ -89,10 +89,11 @@ def test_tensorboard_events_hold_losses_lrs_distortion_probe_and_view_images(swe
     assert image.width == 5 * 32 and image.height == 6 * 32  # original, 3 views, |delta| for 6 inputs
 
 
-def test_report_tables_the_sweep(sweep):
+def test_report_tables_the_sweep(sweep, tmp_path):
     out, _ = sweep
-    result = vmk("report", str(out))
+    result = vmk("report", str(out), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
+    assert list(tmp_path.iterdir()) == []  # nothing left in the folder it ran from
     rows = list(csv.DictReader((out / "results.csv").open()))
     assert sorted(float(r["budget"]) for r in rows) == [0.02, 0.1]
     for row, run in zip(rows, sorted(p for p in out.iterdir() if p.is_dir())):
