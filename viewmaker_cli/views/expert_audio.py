@@ -15,19 +15,9 @@ from torch import Tensor, nn
 from viewmaker_cli.data.speech.frontend import AMIN, N_FFT, TOP_DB, log_mel
 from viewmaker_cli.data.speech.normalize import zscore
 from viewmaker_cli.views.expert_sensor import band_mask, sample_bands
+from viewmaker_cli.views.random import rand as _rand, randn as _randn
 
 _DB_MIN = 10.0 * math.log10(AMIN)  # −100: power_to_db of an all-zero power mel before the top_db clip
-
-
-def _rand(shape: tuple[int, ...], generator: torch.Generator | None, device: torch.device | str) -> Tensor:
-    """U[0, 1) drawn on the generator's device (a CPU generator cannot fill a CUDA tensor), then moved."""
-    where = generator.device if generator is not None else device
-    return torch.rand(shape, generator=generator, device=where).to(device)
-
-
-def _randn(shape: tuple[int, ...], generator: torch.Generator | None, device: torch.device | str) -> Tensor:
-    where = generator.device if generator is not None else device
-    return torch.randn(shape, generator=generator, device=where).to(device)
 
 
 class SpecAugmentViews(nn.Module):

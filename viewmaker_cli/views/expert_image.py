@@ -17,16 +17,11 @@ import kornia
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
+from viewmaker_cli.views.random import rand as _rand
 
 _RATIO = (3.0 / 4.0, 4.0 / 3.0)  # torchvision's RandomResizedCrop aspect-ratio range
 _ATTEMPTS = 10  # torchvision's rejection-sampling attempts before its centre-crop fallback
 _LUMA = (0.299, 0.587, 0.114)  # ITU-R 601, as PIL's convert("L") and torchvision's rgb_to_grayscale
-
-
-def _rand(shape: tuple[int, ...], generator: torch.Generator | None, device: torch.device | str) -> Tensor:
-    """U[0, 1) drawn on the generator's device (a CPU generator cannot fill a CUDA tensor), then moved."""
-    where = generator.device if generator is not None else device
-    return torch.rand(shape, generator=generator, device=where).to(device)
 
 
 def _gray(x: Tensor) -> Tensor:

@@ -15,19 +15,9 @@ from collections.abc import Sequence
 
 import torch
 from torch import Tensor, nn
+from viewmaker_cli.views.random import rand as _rand, randn as _randn
 
 NOISE_SCALE = 0.25  # the authors' factor on FEATURE_STDS (raw log units) in `spectral_noise`
-
-
-def _rand(shape: tuple[int, ...], generator: torch.Generator | None, device: torch.device | str) -> Tensor:
-    """U[0, 1) drawn on the generator's device (a CPU generator cannot fill a CUDA tensor), then moved."""
-    where = generator.device if generator is not None else device
-    return torch.rand(shape, generator=generator, device=where).to(device)
-
-
-def _randn(shape: tuple[int, ...], generator: torch.Generator | None, device: torch.device | str) -> Tensor:
-    where = generator.device if generator is not None else device
-    return torch.randn(shape, generator=generator, device=where).to(device)
 
 
 def sample_bands(
