@@ -18,11 +18,17 @@ def vmk(*args):
 def test_labelled_npz_pretrains_and_probes(tmp_path):
     rng = np.random.default_rng(0)
     np.savez(tmp_path / "d.npz", x=rng.integers(0, 255, (40, 3, 12, 12), dtype=np.uint8), y=np.arange(40) % 4)
-    result = vmk("pretrain", *TINY, f"data.path={tmp_path / 'd.npz'}", f"hydra.run.dir={tmp_path / 'run'}")
+    result = vmk("pretrain", *TINY, "seed=1", f"data.path={tmp_path / 'd.npz'}", f"hydra.run.dir={tmp_path / 'run'}")
     assert result.returncode == 0, result.stderr[-2000:]
     record = json.loads((tmp_path / "run" / "results.json").read_text())
     assert record["data"] == {"name": "tensor_file", "source": str((tmp_path / "d.npz").resolve()), "train": 32, "test": 8}
     assert 0 <= record["metrics"]["probe_top1"] <= 100
+    # `vmk probe` holds out the same examples as the run did (the split does not follow the run's seed).
+    probe = vmk("probe", f"ckpt={tmp_path / 'run' / 'checkpoints' / 'last.ckpt'}", "seed=1", "probe.epochs=2",
+                f"hydra.run.dir={tmp_path / 'probe'}")
+    assert probe.returncode == 0, probe.stderr[-2000:]
+    again = json.loads((tmp_path / "probe" / "results.json").read_text())
+    assert again["metrics"]["probe_top1"] == record["metrics"]["probe_top1"]
 
 
 def test_unlabelled_sensor_series_pretrain_without_probe_and_probe_command_refuses(tmp_path):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -81,6 +81,15 @@ def loader_options(info: DatasetInfo, root: str | None, download: bool, pad_to: 
         options.update(root=root, download=download)
     if info.modality == "image":
         options["pad_to"] = pad_to
+    return options
+
+
+def config_options(data: Mapping, modality: str) -> dict:
+    """The loader options a `data` config section asks for: data.options, plus, for tensor_file, the file
+    and the run's modality. Shared by `vmk pretrain` and `vmk probe`, so both read the same splits."""
+    options = dict(data.get("options") or {})
+    if data["name"] == "tensor_file":
+        options.update(path=data.get("path"), modality=modality)
     return options
 
 

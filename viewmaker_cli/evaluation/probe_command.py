@@ -11,6 +11,7 @@ from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
 
 from viewmaker_cli.data import load_dataset
+from viewmaker_cli.data.registry import config_options
 from viewmaker_cli.errors import UserError
 from viewmaker_cli.evaluation.probe_run import probe_with_baseline
 from viewmaker_cli.reporting.console import print_run_table
@@ -23,13 +24,6 @@ def _submodule_state(state_dict: dict, prefix: str) -> dict:
     return {k[len(prefix) :]: v for k, v in state_dict.items() if k.startswith(prefix)}
 
 
-def _options(data: dict, config: dict) -> dict:
-    options = dict(data.get("options") or {})
-    if data["name"] == "tensor_file":
-        options.update(path=data.get("path"), modality=config["modality"]["name"], seed=0)
-    return options
-
-
 def run(cfg: DictConfig) -> dict:
     start = time.perf_counter()
     if not cfg.ckpt:
@@ -38,7 +32,7 @@ def run(cfg: DictConfig) -> dict:
     config = checkpoint["vmk"]["config"]
     data = OmegaConf.to_container(cfg.data) if cfg.data.name else config["data"]
     L.seed_everything(cfg.seed, verbose=False)
-    splits = load_dataset(data["name"], root=data["root"], download=data["download"], pad_to=data["pad_to"], options=_options(data, config))
+    splits = load_dataset(data["name"], root=data["root"], download=data["download"], pad_to=data["pad_to"], options=config_options(data, config["modality"]["name"]))
     if not splits.labelled:
         raise UserError(f"data={data['name']} has no labels: a probe needs labelled data (give a file with 'y')")
     expected = tuple(checkpoint["vmk"]["input_shape"])

@@ -18,14 +18,17 @@ from lightning.pytorch.loggers import TensorBoardLogger
 from omegaconf import DictConfig, OmegaConf
 
 from viewmaker_cli.data import Splits, load_dataset
-from viewmaker_cli.data.registry import get_info
+from viewmaker_cli.data.registry import config_options, get_info
+from viewmaker_cli.models.resnet import FEATURE_LAYERS
+from viewmaker_cli.objectives.registry import NAMES as OBJECTIVES
+from viewmaker_cli.views.viewmaker import NORMS
 from viewmaker_cli.errors import UserError
 from viewmaker_cli.evaluation.probe_run import probe_with_baseline
 from viewmaker_cli.reporting.console import print_run_table
 from viewmaker_cli.reporting.results import write_results
 from viewmaker_cli.training.batches import step_loader
 from viewmaker_cli.training.checkpoint import AtomicCheckpointIO, load_checkpoint, save_checkpoint
-from viewmaker_cli.training.module import Normalizer, PretrainSystem
+from viewmaker_cli.training.module import ARCHS, Normalizer, PretrainSystem
 from viewmaker_cli.training.view_grid import ViewGridLogger
 
 log = logging.getLogger("vmk")
@@ -33,10 +36,10 @@ log = logging.getLogger("vmk")
 SUPPORTED = {
     "views.name": ("learned", "expert", "combined", "noise"),
     "views.update": ("alternating", "simultaneous"),
-    "views.norm": ("l1", "l2", "linf"),
-    "objective.name": ("simclr", "instdisc", "byol", "simsiam", "moco", "wmse", "supervised"),
-    "model.arch": ("resnet18_small", "resnet18"),
-    "probe.layer": ("pooled", "prepool"),
+    "views.norm": NORMS,
+    "objective.name": OBJECTIVES,
+    "model.arch": tuple(ARCHS),
+    "probe.layer": FEATURE_LAYERS,
     "probe.kind": ("linear",),
 }
 
@@ -61,11 +64,7 @@ def validate(cfg: DictConfig) -> None:
 
 
 def data_options(cfg: DictConfig) -> dict:
-    """data.options, plus what a loader may need from elsewhere in the config (tensor_file: path, modality)."""
-    options = OmegaConf.to_container(cfg.data.options)
-    if cfg.data.name == "tensor_file":
-        options.update(path=cfg.data.path, modality=cfg.modality.name, seed=cfg.seed)
-    return options
+    return config_options(OmegaConf.to_container(cfg.data), cfg.modality.name)
 
 
 def load_splits(cfg: DictConfig) -> Splits:
