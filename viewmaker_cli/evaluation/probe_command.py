@@ -16,47 +16,34 @@ from viewmaker_cli.errors import UserError
 from viewmaker_cli.evaluation.probe_run import probe_with_baseline
 from viewmaker_cli.reporting.console import print_run_table
 from viewmaker_cli.reporting.results import write_results
-from viewmaker_cli.training.checkpoint import load_checkpoint
-from viewmaker_cli.training.module import Normalizer, build_encoder
-
-
-def _submodule_state(state_dict: dict, prefix: str) -> dict:
-    return {k[len(prefix) :]: v for k, v in state_dict.items() if k.startswith(prefix)}
+from viewmaker_cli.training.pretrained import load_pretrained
 
 
 def run(cfg: DictConfig) -> dict:
     start = time.perf_counter()
     if not cfg.ckpt:
         raise UserError("no checkpoint given: vmk probe ckpt=PATH (e.g. outputs/.../checkpoints/last.ckpt)")
-    checkpoint = load_checkpoint(cfg.ckpt)
-    config = checkpoint["vmk"]["config"]
+    device = torch.device("cuda" if torch.cuda.is_available() and cfg.trainer.accelerator in ("auto", "gpu", "cuda") else "cpu")
+    pretrained = load_pretrained(cfg.ckpt, device)
+    config = pretrained.config
     data = OmegaConf.to_container(cfg.data) if cfg.data.name else config["data"]
     L.seed_everything(cfg.seed, verbose=False)
     splits = load_dataset(data["name"], root=data["root"], download=data["download"], pad_to=data["pad_to"], options=config_options(data, config["modality"]["name"]))
     if not splits.labelled:
         raise UserError(f"data={data['name']} has no labels: a probe needs labelled data (give a file with 'y')")
-    expected = tuple(checkpoint["vmk"]["input_shape"])
+    expected = pretrained.input_shape
     if splits.input_shape[0] != expected[0]:
         raise UserError(
             f"ckpt={cfg.ckpt} expects {expected[0]}-channel inputs but data={data['name']} has {splits.input_shape[0]} channels"
         )
-
-    state = checkpoint["state_dict"]
     if tuple(splits.input_shape) != expected:
         raise UserError(
             f"ckpt={cfg.ckpt} was trained on inputs of shape {expected}, data={data['name']} has {tuple(splits.input_shape)}"
         )
-    dims = len(expected) - 1
-    encoder = build_encoder(config, expected[0], dims)
-    encoder.load_state_dict(_submodule_state(state, "encoder."))
-    normalizer = Normalizer.identity(expected[0], dims)
-    normalizer.load_state_dict(_submodule_state(state, "normalizer."))
-    device = torch.device("cuda" if torch.cuda.is_available() and cfg.trainer.accelerator in ("auto", "gpu", "cuda") else "cpu")
-    encoder.to(device)
 
     # The probe protocol and seed come from this command; the architecture from the checkpoint.
     probe_cfg = OmegaConf.create({"probe": OmegaConf.to_container(cfg.probe), "seed": cfg.seed, "model": config["model"]})
-    metrics, protocol = probe_with_baseline(encoder, normalizer, splits, probe_cfg)
+    metrics, protocol = probe_with_baseline(pretrained.encoder, pretrained.normalizer, splits, probe_cfg)
     run_dir = Path(HydraConfig.get().runtime.output_dir)
     resolved = OmegaConf.to_container(cfg, resolve=True)
     results = write_results(
@@ -65,7 +52,7 @@ def run(cfg: DictConfig) -> dict:
         protocol,
         {**config, "probe": resolved["probe"], "data": data},
         time.perf_counter() - start,
-        checkpoint={"path": str(Path(cfg.ckpt).resolve()), "global_step": checkpoint.get("global_step")},
+        checkpoint={"path": str(Path(cfg.ckpt).resolve()), "global_step": pretrained.global_step},
         data={"name": splits.name, "source": splits.source, "train": len(splits.train_y), "test": len(splits.test_y)},
         probe_command=resolved,
     )

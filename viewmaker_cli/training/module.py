@@ -33,8 +33,7 @@ from viewmaker_cli.objectives.byol import ema_update
 from viewmaker_cli.objectives.registry import build_objective
 from viewmaker_cli.training.batches import DataOrder
 from viewmaker_cli.training.checkpoint import FORMAT, get_rng_states, set_rng_states
-from viewmaker_cli.views import NoiseViews, Viewmaker
-from viewmaker_cli.views.families import Combined, expert_views
+from viewmaker_cli.views.families import build_views
 
 
 class TrainingDiverged(UserError):
@@ -109,29 +108,10 @@ class PretrainSystem(L.LightningModule):
         self.automatic_optimization = False
         channels, dims = train_x.shape[1], train_x.ndim - 2  # [N, C, H, W] or [N, C, T]
         self.encoder = build_encoder(cfg, channels, dims)
-        views = cfg["views"]
-        # Learned and combined views have a network to train; expert and noise views do not.
-        self.viewmaker = None
-        if views["name"] in ("learned", "combined"):
-            self.viewmaker = Viewmaker(
-                num_channels=channels,
-                budget=cfg["budget"],
-                clamp=cfg["modality"]["clamp"],
-                num_res_blocks=views["num_res_blocks"],
-                width=views["width"],
-                dims=dims,
-                norm=views.get("norm", "l1"),
-                frequency_domain=views.get("frequency_domain", False),
-            )
-            self.view = self.viewmaker
-            if views["name"] == "combined":
-                self.view = Combined(expert_views(cfg["modality"]["name"], views["expert"], meta or {}, dims), self.viewmaker)
-        elif views["name"] == "expert":
-            self.view = expert_views(cfg["modality"]["name"], views["expert"], meta or {}, dims)
-        elif views["name"] == "noise":
-            self.view = NoiseViews(cfg["budget"], cfg["modality"]["clamp"])
-        else:
-            raise ValueError(f"unknown views.name {views['name']!r}")
+        self.view, self.viewmaker = build_views(cfg, channels, dims, meta or {})
+        # What rebuilding the views from a checkpoint needs of the dataset's metadata (e.g. the z-score
+        # statistics SpecAugment un-does): its plain scalar entries.
+        self.view_meta = {k: v for k, v in (meta or {}).items() if isinstance(v, (int, float, str, bool))}
         self.objective = build_objective(cfg, cfg["model"]["embedding_dim"], train_x.shape[0], num_classes)
         # BYOL / MoCo: an EMA copy of the encoder gives the targets; it never gets gradients.
         self.target = copy.deepcopy(self.encoder).requires_grad_(False) if self.objective_needs("target") else None
@@ -349,6 +329,7 @@ class PretrainSystem(L.LightningModule):
             "format": FORMAT,
             "config": self.cfg,
             "input_shape": list(self.train_x.shape[1:]),
+            "view_meta": self.view_meta,
             "rng": get_rng_states(),
         }
 

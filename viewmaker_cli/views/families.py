@@ -8,6 +8,8 @@ from viewmaker_cli.errors import UserError
 from viewmaker_cli.views.expert_audio import SpecAugmentViews
 from viewmaker_cli.views.expert_image import CropFlipViews, SimCLRViews
 from viewmaker_cli.views.expert_sensor import SpectralMaskViews
+from viewmaker_cli.views.noise import NoiseViews
+from viewmaker_cli.views.viewmaker import Viewmaker
 
 # views.expert=auto picks the authors' set for the modality.
 DEFAULT_EXPERT = {"image": "simclr", "audio": "specaugment", "sensor": "spectral"}
@@ -52,3 +54,28 @@ class Combined(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         return self.viewmaker(self.expert(x))
+
+
+def build_views(cfg: dict, channels: int, dims: int, meta: dict) -> tuple[nn.Module, Viewmaker | None]:
+    """The view module of `cfg["views"]` (one view per example per call) and the viewmaker inside it, if
+    any (learned and combined views have a network to train; expert and noise views do not)."""
+    views, modality = cfg["views"], cfg["modality"]
+    if views["name"] == "expert":
+        return expert_views(modality["name"], views["expert"], meta, dims), None
+    if views["name"] == "noise":
+        return NoiseViews(cfg["budget"], modality["clamp"]), None
+    if views["name"] not in ("learned", "combined"):
+        raise ValueError(f"unknown views.name {views['name']!r}")
+    viewmaker = Viewmaker(
+        num_channels=channels,
+        budget=cfg["budget"],
+        clamp=modality["clamp"],
+        num_res_blocks=views["num_res_blocks"],
+        width=views["width"],
+        dims=dims,
+        norm=views.get("norm", "l1"),
+        frequency_domain=views.get("frequency_domain", False),
+    )
+    if views["name"] == "combined":
+        return Combined(expert_views(modality["name"], views["expert"], meta, dims), viewmaker), viewmaker
+    return viewmaker, viewmaker

@@ -1,0 +1,50 @@
+"""A saved run's networks rebuilt from its checkpoint: what `vmk probe`, `vmk views` and `vmk embed` use."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from viewmaker_cli.training.checkpoint import load_checkpoint
+from viewmaker_cli.training.module import Normalizer, build_encoder
+from viewmaker_cli.views.families import build_views
+
+
+@dataclass
+class Pretrained:
+    path: Path
+    config: dict  # the pretraining run's resolved config
+    input_shape: tuple[int, ...]  # [C, H, W] or [C, T]
+    encoder: nn.Module  # eval mode
+    normalizer: Normalizer  # applied to views before the encoder
+    view: nn.Module  # the run's view family: viewmaker (frozen, still stochastic), expert set or noise
+    global_step: int | None
+
+    @property
+    def dims(self) -> int:
+        return len(self.input_shape) - 1
+
+
+def submodule_state(state_dict: dict, prefix: str) -> dict:
+    return {k[len(prefix) :]: v for k, v in state_dict.items() if k.startswith(prefix)}
+
+
+def load_pretrained(path: str | Path, device: torch.device | str = "cpu") -> Pretrained:
+    """Encoder, normaliser and views of the vmk checkpoint at `path` (UserError if it is not one)."""
+    checkpoint = load_checkpoint(path)
+    saved, state = checkpoint["vmk"], checkpoint["state_dict"]
+    config, shape = saved["config"], tuple(saved["input_shape"])
+    channels, dims = shape[0], len(shape) - 1
+    encoder = build_encoder(config, channels, dims)
+    encoder.load_state_dict(submodule_state(state, "encoder."))
+    normalizer = Normalizer.identity(channels, dims)
+    normalizer.load_state_dict(submodule_state(state, "normalizer."))
+    view, viewmaker = build_views(config, channels, dims, saved.get("view_meta", {}))
+    if viewmaker is not None:
+        viewmaker.load_state_dict(submodule_state(state, "viewmaker."))
+    for module in (encoder, normalizer, view):
+        module.to(device).eval().requires_grad_(False)
+    return Pretrained(Path(path), config, shape, encoder, normalizer, view, checkpoint.get("global_step"))
