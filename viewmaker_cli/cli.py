@@ -5,6 +5,7 @@ This module only dispatches; the work lives in the modules each command names.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import sys
 from pathlib import Path
@@ -19,10 +20,16 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "pretrain": ("viewmaker_cli.training.pretrain:run", "pretrain an encoder with learned (or other) views, probe it, write results"),
     "probe": ("viewmaker_cli.evaluation.probe_command:run", "linear probe of a saved encoder: vmk probe ckpt=PATH"),
     "report": ("viewmaker_cli.reporting.report_command:run", "one table over many runs: vmk report DIR [DIR...]"),
+    "views": ("viewmaker_cli.export.views_command:run", "PNG grid + GIF of a saved run's views: vmk views ckpt=PATH"),
+    "embed": ("viewmaker_cli.export.embed_command:run", "features per split + encoder.safetensors: vmk embed ckpt=PATH"),
+    "bench": ("viewmaker_cli.bench.command:run", "images/s of the authors' algorithm and of vmk's training steps here"),
 }
+# Commands whose config is not conf/{name}.yaml (conf/views/ is a config group of pretrain).
+CONFIG_NAMES: dict[str, str] = {"views": "view_figure"}
 # Plain commands (not Hydra apps): name -> (module:function taking the remaining args, description)
 PLAIN_COMMANDS: dict[str, tuple[str, str]] = {
     "data": ("viewmaker_cli.data.data_command:main", "datasets: vmk data list | prepare NAME | check NAME"),
+    "tb": ("viewmaker_cli.reporting.tb_command:main", "TensorBoard on the runs under DIR: vmk tb [DIR] [--port N]"),
 }
 
 USAGE = """usage: vmk COMMAND [OVERRIDES...] [-m] [--cfg job] [--help]
@@ -90,14 +97,13 @@ def run_hydra_app(name: str, args: list[str]) -> None:
     precheck(name, args)  # before importing the task (torch, lightning): a typo fails in a second
     task = _load(COMMANDS[name][0])
     crashed: list[BaseException] = []
-    failed_jobs: list[str] = []
 
     def job(cfg):
         try:
             return task(cfg)
         except Exception as error:
             if _in_multirun():  # one failed job must not stop the sweep: mark it and go on
-                failed_jobs.append(_record_failure(cfg, error))
+                _report_failed_job(_record_failure(cfg, error))
                 return None
             if isinstance(error, UserError):
                 exit_with(error)
@@ -105,15 +111,16 @@ def run_hydra_app(name: str, args: list[str]) -> None:
             raise
 
     sys.argv = [f"vmk {name}", *args]
-    app = hydra.main(config_path=CONF_DIR, config_name=name, version_base=None)(job)
-    try:
-        app()
-    except SystemExit as stop:
-        # Hydra exits 1 both for composition errors (bad override, unknown key, wrong type) and for
-        # crashes inside the job. The former are the user's to fix: exit 2, like every user error.
-        if stop.code == 1 and not crashed:
-            sys.exit(2)
-        raise
+    app = hydra.main(config_path=CONF_DIR, config_name=CONFIG_NAMES.get(name, name), version_base=None)(job)
+    with _failed_jobs_log("-m" in args or "--multirun" in args) as failed_jobs:  # filled by jobs in any local process
+        try:
+            app()
+        except SystemExit as stop:
+            # Hydra exits 1 both for composition errors (bad override, unknown key, wrong type) and for
+            # crashes inside the job. The former are the user's to fix: exit 2, like every user error.
+            if stop.code == 1 and not crashed:
+                sys.exit(2)
+            raise
     if failed_jobs:
         print(f"vmk: {len(failed_jobs)} job(s) of the sweep failed:\n  " + "\n  ".join(failed_jobs), file=sys.stderr)
         sys.exit(1)
@@ -138,7 +145,7 @@ def precheck(name: str, args: list[str]) -> None:
     overrides = [a for a in args if not a.startswith("hydra.") and not a.startswith("hydra/")]
     try:
         with initialize_config_dir(config_dir=CONF_DIR, version_base=None, job_name=name):
-            compose(config_name=name, overrides=overrides)
+            compose(config_name=CONFIG_NAMES.get(name, name), overrides=overrides)
     except Exception as error:  # Hydra and OmegaConf raise many types; all mean "this config is wrong"
         causes = [error]
         while causes[-1].__cause__ is not None and len(causes) < 4:
@@ -161,7 +168,10 @@ def condense(message: str) -> str:
             out[-1] += ", " + line
         else:
             out.append(line)
-    return "; ".join(out).replace("In 'pretrain': ", "").replace("In 'probe': ", "").replace("In 'report': ", "")
+    joined = "; ".join(out)
+    for config in {*COMMANDS, *CONFIG_NAMES.values()}:  # Hydra's "In 'CONFIG': " prefix says nothing here
+        joined = joined.replace(f"In '{config}': ", "")
+    return joined
 
 
 def _in_multirun() -> bool:
@@ -186,6 +196,46 @@ def _record_failure(cfg, error: Exception) -> str:
     write_failure(run_dir, f"{kind}: {message}", OmegaConf.to_container(cfg, resolve=True), traceback.format_exc())
     print(f"vmk: error: job {HydraConfig.get().job.num} failed ({kind}): {message}", file=sys.stderr)
     return f"{run_dir}: {message}"
+
+
+FAILED_JOBS_ENV = "VMK_FAILED_JOBS_FILE"
+
+
+@contextlib.contextmanager
+def _failed_jobs_log(sweep: bool):
+    """A file that each failed sweep job appends its summary to. A list of failures in this process would
+    miss jobs that run in processes of their own (hydra/launcher=parallel): they inherit the variable."""
+    import os
+    import tempfile
+
+    failed: list[str] = []
+    if not sweep:  # a single run has no failed jobs to count (and a killed run leaves no file behind)
+        yield failed
+        return
+    fd, path = tempfile.mkstemp(prefix="vmk-failed-jobs-", suffix=".txt")
+    os.close(fd)
+    previous = os.environ.get(FAILED_JOBS_ENV)
+    os.environ[FAILED_JOBS_ENV] = path
+    try:
+        yield failed
+    finally:
+        failed.extend(Path(path).read_text().splitlines())
+        os.unlink(path)
+        if previous is None:
+            os.environ.pop(FAILED_JOBS_ENV, None)
+        else:
+            os.environ[FAILED_JOBS_ENV] = previous
+
+
+def _report_failed_job(summary: str) -> None:
+    import os
+
+    try:  # no O_CREAT: a job on another machine (SLURM) finds no such file and reports only in results.json
+        fd = os.open(os.environ[FAILED_JOBS_ENV], os.O_WRONLY | os.O_APPEND)
+    except (KeyError, OSError):
+        return
+    with os.fdopen(fd, "a") as log:
+        log.write(summary.replace("\n", " ") + "\n")  # one short write: appends from parallel jobs do not mix
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ with Hydra's own message, before anything runs.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Dict, Optional
+from typing import Any, Dict, List, Optional
 
 from hydra.core.config_store import ConfigStore
 
@@ -64,6 +64,10 @@ class ViewsConfig:
     frequency_domain: bool = False
     # Stop updating the viewmaker from this epoch on (the authors' viewmaker_freeze_epoch); None: never.
     freeze_epoch: Optional[int] = None
+    # views.expert=time_domain (speech stored as waveforms): optional loudness [low, high] dB and pitch
+    # [low, high] semitones ops, off as in the authors' code (crop + noise only).
+    gain_db: Optional[List[float]] = None
+    pitch: Optional[List[float]] = None
 
 
 @dataclass
@@ -105,6 +109,14 @@ class TrainerConfig:
     precision: Optional[str] = None  # None: bf16-mixed on CUDA, 32-true on CPU
     devices: Any = "auto"
     accelerator: str = "auto"
+    # auto | ddp. With several devices, data.batch_size is the global batch, split evenly over them;
+    # negatives are gathered across devices. sync_batchnorm: BatchNorm statistics over the global batch
+    # (GPU only) instead of per device.
+    strategy: str = "auto"
+    sync_batchnorm: bool = False
+    # torch.compile the encoder and the viewmaker: auto = on for CUDA, off on the CPU; true | false.
+    # A failed compile warns in one line and trains eagerly.
+    compile: Any = "auto"
     log_every_n_steps: int = 50
     # Originals beside views in TensorBoard every N steps (0 disables).
     image_every_n_steps: int = 500
@@ -114,9 +126,45 @@ class TrainerConfig:
 
 
 @dataclass
+class PaperProbeConfig:
+    """One modality's probe as the paper ran it (reference §4.1): a linear layer trained with SGD on frozen
+    features of the run's views (probe training only; test inputs are clean). Defaults: CIFAR-10."""
+
+    layer: str = "prepool"
+    lr: float = 0.01
+    momentum: float = 0.9
+    weight_decay: float = 0.0
+    batch_size: int = 128
+    epochs: int = 100
+    milestones: List[int] = field(default_factory=lambda: [60, 80])  # lr x gamma at these epochs
+    gamma: float = 0.1
+    views: bool = True  # false: clean cached features (then no encoder forward per epoch)
+
+
+@dataclass
+class PaperProbes:
+    """`probe.kind=paper` per modality; the run's modality picks one (`probe.paper.sensor.epochs=50`)."""
+
+    image: PaperProbeConfig = field(default_factory=PaperProbeConfig)
+    # Table 1's transfer sets: pooled 512-d features, wd 1e-4, no schedule.
+    image_transfer: PaperProbeConfig = field(
+        default_factory=lambda: PaperProbeConfig(layer="pooled", weight_decay=1e-4, milestones=[])
+    )
+    audio: PaperProbeConfig = field(default_factory=lambda: PaperProbeConfig(batch_size=256, milestones=[]))
+    # PAMAP2: the authors' config says 100 epochs, the paper's text 50.
+    sensor: PaperProbeConfig = field(
+        default_factory=lambda: PaperProbeConfig(layer="pooled", weight_decay=1e-4, batch_size=256, milestones=[])
+    )
+
+
+@dataclass
 class ProbeConfig:
     enabled: bool = True
+    # The protocol behind probe_top1: linear (fast: Adam on cached features) | paper (§4.1, with views) | knn.
     kind: str = "linear"
+    # More kinds on the same encoder, each written as <kind>_top1 (e.g. knn_top1).
+    also: List[str] = field(default_factory=lambda: ["knn"])
+    # The fast linear probe (and the kNN's features):
     layer: str = "pooled"  # pooled (512-d at width 64) | prepool (layer4 map, 8192-d for 32x32)
     epochs: int = 100
     lr: float = 1e-3  # Adam
@@ -124,6 +172,21 @@ class ProbeConfig:
     batch_size: int = 256
     standardize: bool = True  # z-score features with training statistics before the linear layer
     baseline: bool = True  # also probe an untrained encoder of the same architecture
+    # Weighted kNN on L2-normalised features (Wu et al. 2018): sum of exp(sim / temperature) over the k nearest.
+    knn_k: int = 200
+    knn_temperature: float = 0.1
+    # Few labels: train every probe on this fraction of each class's training examples (stratified, seeded).
+    label_fraction: float = 1.0
+    # Transfer: probe the same encoder on these datasets of the same modality (transfer/<name>/...).
+    transfer: List[str] = field(default_factory=list)
+    transfer_root: Optional[str] = None  # where the transfer datasets are found; None: data.root
+    # Robustness of the probe_top1 classifier: the 15 CIFAR-10-C corruptions generated on the test split
+    # (any image data) at these severities, and/or CIFAR-10-C itself read from its .npy files.
+    corruptions: bool = False
+    severities: List[int] = field(default_factory=lambda: [1, 2, 3, 4, 5])
+    corruption_examples: Optional[int] = None  # corrupt only the first N test examples (None: all)
+    cifar10c_root: Optional[str] = None
+    paper: PaperProbes = field(default_factory=PaperProbes)
 
 
 @dataclass
@@ -164,10 +227,74 @@ class ReportConfig:
 
     dirs: list[str] = field(default_factory=list)
     write: bool = True  # write results.md and results.csv into the first dir
+    plot: bool = True  # and budget_sweep.png when the runs span two or more budgets
+
+
+@dataclass
+class ViewFigureConfig:
+    """`vmk views ckpt=...`: a PNG grid and an animated GIF of a saved run's views of a few inputs."""
+
+    ckpt: Optional[str] = None
+    # data.name empty: the dataset the checkpoint was pretrained on (as vmk probe); data=NAME another one.
+    data: DataConfig = field(default_factory=lambda: DataConfig(name=""))
+    split: str = "test"  # test | train: where the inputs come from
+    n: int = 6  # inputs (rows), drawn from the split by `seed`
+    num_views: int = 3  # views per input (columns between the original and the |delta| map)
+    frames: int = 16  # GIF frames, each with fresh views of the same inputs
+    frame_ms: int = 250
+    seed: int = 0  # which inputs and the views' noise
+    tile_px: int = 96  # each tile enlarged (nearest neighbour) to at least this many pixels a side
+    cmap: str = "magma"  # matplotlib colormap for spectrograms and series
+    out: Optional[str] = None  # folder for views.png / views.gif / views.json; None: the run dir
+    device: str = "auto"  # auto | cpu | cuda
+
+
+@dataclass
+class EmbedConfig:
+    """`vmk embed ckpt=...`: frozen features per split and the encoder as safetensors + JSON."""
+
+    ckpt: Optional[str] = None
+    data: DataConfig = field(default_factory=lambda: DataConfig(name=""))  # as ViewFigureConfig.data
+    layer: str = "pooled"  # pooled | prepool | embedding (the head's output)
+    splits: List[str] = field(default_factory=lambda: ["train", "test"])
+    batch_size: int = 512
+    out: Optional[str] = None  # folder for {split}.npz and encoder.*; None: the run dir
+    device: str = "auto"  # auto | cpu | cuda
+
+
+@dataclass
+class BenchSettings:
+    """What `vmk bench` times and how."""
+
+    shape: str = "image"  # image (3x32x32) | speech (1x64x64) | sensor (52x32x32) | CxHxW | CxT
+    batch_size: int = 256
+    steps: int = 50  # timed steps per mode
+    warmup: int = 10  # untimed steps before them (compiling, cuDNN autotuning)
+    modes: List[str] = field(
+        default_factory=lambda: ["reference", "alternating", "simultaneous", "expert", "noise", "encoder"]
+    )
+    compile: Any = "auto"  # as trainer.compile, for vmk's modes and the encoder (never the reference)
+    precision: Optional[str] = None  # None: bf16-mixed on CUDA, 32-true on CPU (the reference: fp32)
+    device: str = "auto"  # auto | cpu | cuda
+
+
+@dataclass
+class BenchConfig:
+    """`vmk bench`: the authors' algorithm against vmk's training steps, on random data of one shape."""
+
+    budget: float = 0.05
+    seed: int = 0
+    model: ModelConfig = field(default_factory=lambda: ModelConfig(arch="auto"))  # auto: the shape's encoder
+    views: ViewsConfig = field(default_factory=ViewsConfig)  # views.name and views.update: set by each mode
+    optim: OptimConfig = field(default_factory=OptimConfig)
+    bench: BenchSettings = field(default_factory=BenchSettings)
 
 
 def register() -> None:
     cs = ConfigStore.instance()
+    cs.store(name="bench_schema", node=BenchConfig)
     cs.store(name="pretrain_schema", node=PretrainConfig)
     cs.store(name="probe_schema", node=ProbeRunConfig)
     cs.store(name="report_schema", node=ReportConfig)
+    cs.store(name="view_figure_schema", node=ViewFigureConfig)
+    cs.store(name="embed_schema", node=EmbedConfig)

@@ -15,6 +15,9 @@ TINY = ["model.width=4", "views.width=4", "views.num_res_blocks=1", "trainer.max
     "overrides, shape",
     [
         (["modality=audio", "data.batch_size=32", "data.options.n_speakers=20"], [1, 64, 64]),
+        # waveforms on the device, time-domain expert views, the log-mel front end before the encoder
+        (["modality=audio", "data.batch_size=16", "data.options.n_speakers=20", "data.options.waveform=true", "views=expert"],
+         [1, 16000]),
         (["modality=sensor"], [6, 8, 25]),
         (["modality=sensor", "data=basic_motions_raw"], [6, 100]),
     ],

@@ -153,3 +153,37 @@ def test_output_is_the_front_end_on_the_augmented_waves():
     g = _gen()
     a, b = views(waves, g), views(waves, g)
     assert a.shape == want.shape and not torch.allclose(a, b)
+
+
+def test_waveform_views_then_the_device_front_end_equal_the_log_mel_views():
+    """Training on stored waveforms: TimeDomainViews(to_logmel=False) gives waveforms of the input's
+    shape, and the encoder's LogMelFrontend on them gives exactly the log-mel views."""
+    from viewmaker_cli.data.speech.frontend import LogMelFrontend
+
+    waves = 0.1 * torch.randn(3, 1, 4096, generator=_gen(1))
+    kwargs = dict(mean=MEAN, std=STD, gain_db=(-6.0, 6.0), pitch=(-2.0, 2.0))
+    as_waves = TimeDomainViews(SR, 16, **kwargs, to_logmel=False)(waves, _gen(7))
+    as_mels = TimeDomainViews(SR, 16, **kwargs)(waves, _gen(7))
+    assert as_waves.shape == waves.shape and not torch.equal(as_waves, waves)
+    frontend = LogMelFrontend(SR, 16, 2048, 4096 // 15, MEAN, STD)
+    assert torch.allclose(frontend(as_waves), as_mels, atol=1e-5)
+    # The front end is float32 even under autocast: bf16 would lose the low end of the 40 dB range.
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        assert frontend(as_waves).dtype == torch.float32
+
+
+def test_expert_views_pick_time_domain_for_waveforms_and_refuse_mismatches():
+    import pytest
+
+    from viewmaker_cli.errors import UserError
+    from viewmaker_cli.views.families import expert_views
+
+    meta = {"sample_rate": SR, "n_mels": 16, "n_fft": 512, "hop_length": 136, "mean": MEAN, "std": STD}
+    views = expert_views("audio", "auto", meta, input_dims=1, options={"gain_db": [-3, 3], "pitch": None})
+    assert isinstance(views, TimeDomainViews) and not views.to_logmel
+    assert views.ops == ("crop", "gain", "noise")  # the authors' crop + noise, plus the gain asked for
+    assert isinstance(expert_views("audio", "auto", meta, input_dims=2), SpecAugmentViews)
+    with pytest.raises(UserError, match="data.options.waveform=true"):
+        expert_views("audio", "time_domain", meta, input_dims=2)
+    with pytest.raises(UserError, match="views.expert=time_domain"):
+        expert_views("audio", "specaugment", meta, input_dims=1)

@@ -15,7 +15,8 @@ from viewmaker_cli.errors import UserError
 # [N, C, F, T] or raw series [N, C, T] in fp32.
 LAYOUTS: dict[str, set[tuple[torch.dtype, int]]] = {
     "image": {(torch.uint8, 4)},
-    "audio": {(torch.float16, 4), (torch.float32, 4)},
+    # log-mels [N, 1, n_mels, T], or waveforms [N, 1, L] (data.options.waveform=true)
+    "audio": {(torch.float16, 4), (torch.float32, 4), (torch.float16, 3), (torch.float32, 3)},
     "sensor": {(torch.float32, 4), (torch.float32, 3)},
 }
 

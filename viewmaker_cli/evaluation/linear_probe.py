@@ -47,16 +47,30 @@ class ProbeProtocol:
         return asdict(self)
 
 
-def fit_linear_probe(
-    train_f: Tensor, train_y: Tensor, test_f: Tensor, test_y: Tensor, num_classes: int, protocol: ProbeProtocol, seed: int
-) -> dict[str, float]:
-    """Train a linear classifier on features; return train and test top-1 (percent) after the final epoch."""
+class LinearClassifier(nn.Module):
+    """A trained probe head with the feature standardisation it was trained with."""
+
+    def __init__(self, head: nn.Linear, mean: Tensor | None = None, std: Tensor | None = None):
+        super().__init__()
+        self.head, self.mean, self.std = head, mean, std
+
+    def forward(self, features: Tensor) -> Tensor:
+        if self.mean is not None:
+            features = (features - self.mean) / self.std
+        return self.head(features)
+
+
+def train_linear_head(
+    train_f: Tensor, train_y: Tensor, num_classes: int, protocol: ProbeProtocol, seed: int
+) -> LinearClassifier:
+    """Train a linear classifier on cached features (Adam, the fast protocol), final epoch."""
     generator = torch.Generator().manual_seed(seed)
     device = train_f.device
+    mean = std = None
     if protocol.standardize:  # training statistics only
         mean, std = train_f.mean(0), train_f.std(0).clamp_min(1e-6)
-        train_f, test_f = (train_f - mean) / std, (test_f - mean) / std
-    train_y, test_y = train_y.to(device), test_y.to(device)
+        train_f = (train_f - mean) / std
+    train_y = train_y.to(device)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         head = nn.Linear(train_f.shape[1], num_classes).to(device)
@@ -70,10 +84,21 @@ def fit_linear_probe(
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
-    with torch.no_grad():
-        train_top1 = (head(train_f).argmax(1) == train_y).float().mean().item() * 100
-        test_top1 = (head(test_f).argmax(1) == test_y).float().mean().item() * 100
-    return {"probe_top1": test_top1, "probe_train_top1": train_top1}
+    return LinearClassifier(head, mean, std).requires_grad_(False)
+
+
+@torch.no_grad()
+def top1(classifier: nn.Module, features: Tensor, labels: Tensor) -> float:
+    """Top-1 accuracy in percent of `classifier` on features."""
+    return (classifier(features).argmax(1) == labels.to(features.device)).float().mean().item() * 100
+
+
+def fit_linear_probe(
+    train_f: Tensor, train_y: Tensor, test_f: Tensor, test_y: Tensor, num_classes: int, protocol: ProbeProtocol, seed: int
+) -> dict[str, float]:
+    """Train a linear classifier on features; return train and test top-1 (percent) after the final epoch."""
+    classifier = train_linear_head(train_f, train_y, num_classes, protocol, seed)
+    return {"probe_top1": top1(classifier, test_f, test_y), "probe_train_top1": top1(classifier, train_f, train_y)}
 
 
 def linear_probe(

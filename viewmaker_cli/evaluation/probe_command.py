@@ -1,4 +1,4 @@
-"""`vmk probe ckpt=PATH`: linear probe of a saved encoder, with the pretraining run's data by default."""
+"""`vmk probe ckpt=PATH`: probes of a saved encoder (every kind of `probe`), with the pretraining run's data by default."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from viewmaker_cli.data import load_dataset
 from viewmaker_cli.data.registry import config_options
 from viewmaker_cli.errors import UserError
 from viewmaker_cli.evaluation.probe_run import probe_with_baseline
+from viewmaker_cli.evaluation.settings import check_probe_config
 from viewmaker_cli.reporting.console import print_run_table
 from viewmaker_cli.reporting.results import write_results
 from viewmaker_cli.training.pretrained import load_pretrained
@@ -27,6 +28,7 @@ def run(cfg: DictConfig) -> dict:
     pretrained = load_pretrained(cfg.ckpt, device)
     config = pretrained.config
     data = OmegaConf.to_container(cfg.data) if cfg.data.name else config["data"]
+    check_probe_config(cfg.probe, config["modality"]["name"], data["root"])
     L.seed_everything(cfg.seed, verbose=False)
     splits = load_dataset(data["name"], root=data["root"], download=data["download"], pad_to=data["pad_to"], options=config_options(data, config["modality"]["name"]))
     if not splits.labelled:
@@ -41,9 +43,12 @@ def run(cfg: DictConfig) -> dict:
             f"ckpt={cfg.ckpt} was trained on inputs of shape {expected}, data={data['name']} has {tuple(splits.input_shape)}"
         )
 
-    # The probe protocol and seed come from this command; the architecture from the checkpoint.
-    probe_cfg = OmegaConf.create({"probe": OmegaConf.to_container(cfg.probe), "seed": cfg.seed, "model": config["model"]})
-    metrics, protocol = probe_with_baseline(pretrained.encoder, pretrained.normalizer, splits, probe_cfg)
+    # The probe protocol and seed come from this command; the architecture, modality and views from the checkpoint.
+    probe_cfg = OmegaConf.create({
+        "probe": OmegaConf.to_container(cfg.probe), "seed": cfg.seed, "model": config["model"],
+        "modality": config["modality"], "views": config["views"], "data": data,
+    })
+    metrics, protocol = probe_with_baseline(pretrained.encoder, pretrained.normalizer, splits, probe_cfg, view=pretrained.view)
     run_dir = Path(HydraConfig.get().runtime.output_dir)
     resolved = OmegaConf.to_container(cfg, resolve=True)
     results = write_results(

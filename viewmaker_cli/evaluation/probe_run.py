@@ -1,27 +1,30 @@
-"""Probe a pretrained encoder and, with the same protocol, an untrained one of the same architecture."""
+"""Probe a pretrained encoder with every requested kind (few labels, transfer and robustness included) and,
+with the same protocols, an untrained encoder of the same architecture and initial weights.
+
+Metric names: `probe_top1` is `probe.kind`'s top-1 on the held-out split; every kind of `probe.also` adds
+`<kind>_top1`; the untrained encoder's are `untrained_<...>`; transfer datasets `transfer/<name>/<...>`;
+robustness `corruption/...` and `cifar10c/...`. results.json's `protocol.metrics` names, for every metric,
+the kind, data, split and encoder that produced it; `protocol.kinds` holds each kind's settings.
+"""
 
 from __future__ import annotations
 
+import logging
+
 import torch
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
 from torch import nn
 
 from viewmaker_cli.data import Splits
-from viewmaker_cli.evaluation.linear_probe import ProbeProtocol, linear_probe
+from viewmaker_cli.errors import UserError
+from viewmaker_cli.evaluation import robustness
+from viewmaker_cli.evaluation.few_label import stratified_subset
+from viewmaker_cli.evaluation.kinds import Encoded, Task, evaluate, fit
+from viewmaker_cli.evaluation.settings import kinds, protocol_for, views_description
+from viewmaker_cli.evaluation.transfer import load_transfer
 from viewmaker_cli.training.module import build_encoder
 
-
-def protocol_from(cfg: DictConfig) -> ProbeProtocol:
-    p = cfg.probe
-    return ProbeProtocol(
-        kind=p.kind,
-        layer=p.layer,
-        epochs=p.epochs,
-        lr=p.lr,
-        weight_decay=p.weight_decay,
-        batch_size=p.batch_size,
-        standardize=p.standardize,
-    )
+log = logging.getLogger("vmk")
 
 
 def untrained_encoder(config: dict, in_channels: int, seed: int, dims: int = 2) -> nn.Module:
@@ -31,18 +34,117 @@ def untrained_encoder(config: dict, in_channels: int, seed: int, dims: int = 2) 
         return build_encoder(config, in_channels, dims)
 
 
-def probe_with_baseline(encoder: nn.Module, normalizer: nn.Module, splits: Splits, cfg: DictConfig, logger=None) -> tuple[dict, dict]:
-    """metrics (probe_top1 and untrained_probe_top1, percent, test split) and the protocol that made them."""
-    protocol = protocol_from(cfg)
-    device = next(encoder.parameters()).device
-    normalizer = normalizer.to(device)
-    metrics = linear_probe(encoder, normalizer, splits, protocol, cfg.seed)
-    if cfg.probe.baseline:
-        from omegaconf import OmegaConf
+def probe_device(cfg: DictConfig, encoder: nn.Module) -> torch.device:
+    """The GPU when the run may use one (Lightning hands the model back on the CPU after fit), else where
+    the encoder is."""
+    accelerator = OmegaConf.select(cfg, "trainer.accelerator", default=None)
+    if accelerator in ("auto", "gpu", "cuda") and torch.cuda.is_available():
+        return torch.device("cuda")
+    return next(encoder.parameters()).device
 
-        baseline = untrained_encoder(OmegaConf.to_container(cfg, resolve=True), splits.train_x.shape[1], cfg.seed, splits.train_x.ndim - 2).to(device)
-        untrained = linear_probe(baseline, normalizer, splits, protocol, cfg.seed)
-        metrics["untrained_probe_top1"] = untrained["probe_top1"]
+
+def metric(kind: str, primary: str, prefix: str = "") -> str:
+    return f"{prefix}{'probe' if kind == primary else kind}_top1"
+
+
+def task_of(splits: Splits, fraction: float, seed: int, key: str = "") -> Task:
+    keep = stratified_subset(splits.train_y, fraction, seed)
+    return Task(splits.name, splits.train_x[keep], splits.train_y[keep], splits.test_x, splits.test_y, splits.num_classes, key)
+
+
+class ProbeRun:
+    """One probe command's worth of probes: the metrics and, for each, where it came from."""
+
+    def __init__(self, cfg: DictConfig, view: nn.Module | None):
+        self.cfg, self.probe, self.view = cfg, cfg.probe, view
+        self.modality = cfg.modality.name
+        self.views = views_description(OmegaConf.to_container(cfg, resolve=True))
+        self.kinds = kinds(self.probe)
+        self.metrics: dict[str, float] = {}
+        self.sources: dict[str, dict] = {}
+
+    def record(self, name: str, value: float, **source) -> None:
+        self.metrics[name] = value
+        self.sources[name] = source
+
+    def run_kinds(self, encoded: Encoded, task: Task, prefix: str = "", encoder: str = "pretrained", transfer: bool = False) -> dict:
+        """Every kind on `task`; returns the fitted probes by kind."""
+        fitted = {}
+        for kind in self.kinds:
+            protocol = protocol_for(kind, self.probe, self.modality, self.views, transfer)
+            fitted[kind] = fit(kind, protocol, encoded, task, self.view, self.cfg.seed)
+            name = metric(kind, self.kinds[0], prefix)
+            self.record(name, evaluate(fitted[kind], encoded, task), kind=kind, data=task.name, split="test", encoder=encoder)
+            if name.endswith("probe_top1") and fitted[kind].train_top1 is not None and encoder == "pretrained":
+                self.record(name.replace("probe_top1", "probe_train_top1"), fitted[kind].train_top1,
+                            kind=kind, data=task.name, split="train (labelled part, clean)", encoder=encoder)
+        return fitted
+
+
+def probe_with_baseline(
+    encoder: nn.Module, normalizer: nn.Module, splits: Splits, cfg: DictConfig, logger=None, view: nn.Module | None = None
+) -> tuple[dict, dict]:
+    """metrics (percent) and the protocol that made them. `cfg` has probe, seed, model, modality, views and
+    data (root); `view` is the pretraining run's view module (needed by probe.kind=paper with views)."""
+    probe = cfg.probe
+    if probe.cifar10c_root and tuple(splits.input_shape) != (3, 32, 32):
+        raise UserError(
+            f"probe.cifar10c_root needs an encoder of 3x32x32 images probed on CIFAR-10; data={splits.name} has "
+            f"shape {tuple(splits.input_shape)} (use data=cifar10)"
+        )
+    device = probe_device(cfg, encoder)
+    encoder, normalizer = encoder.to(device), normalizer.to(device)
+    view = view.to(device) if view is not None else None
+    run = ProbeRun(cfg, view)
+    task = task_of(splits, probe.label_fraction, cfg.seed)
+    encoded = Encoded(encoder, normalizer)
+    fitted = run.run_kinds(encoded, task)
+    primary = fitted[run.kinds[0]]
+    extra: dict = {}
+
+    if probe.corruptions:
+        metrics, extra["corruptions"] = robustness.generated_corruptions(
+            primary.predictor(encoded), splits.test_x, splits.test_y, probe.severities, cfg.seed, device,
+            probe.corruption_examples,
+        )
+        run.metrics.update(metrics)
+        run.sources["corruption/*"] = dict(kind=primary.kind, data=f"{splits.name}, corrupted", split="test", encoder="pretrained")
+    if probe.cifar10c_root:
+        metrics, extra["cifar10c"] = robustness.cifar10c(
+            primary.predictor(encoded), probe.cifar10c_root, splits.test_x, splits.test_y, probe.severities
+        )
+        run.metrics.update(metrics)
+        run.sources["cifar10c/*"] = dict(kind=primary.kind, data="CIFAR-10-C", split="all", encoder="pretrained")
+
+    if probe.transfer:
+        extra["transfer"] = {}
+        root = probe.transfer_root if probe.transfer_root is not None else cfg.data.root
+        for name in probe.transfer:
+            other, record = load_transfer(name, run.modality, tuple(splits.input_shape), root, device)
+            run.run_kinds(encoded, task_of(other, probe.label_fraction, cfg.seed, f"transfer/{name}"), f"transfer/{name}/", transfer=True)
+            record["protocols"] = {k: protocol_for(k, probe, run.modality, run.views, True).as_dict() for k in run.kinds}
+            extra["transfer"][name] = record
+            encoded.forget(f"transfer/{name}/")
+
+    if probe.baseline:
+        channels, dims = normalizer.encoder_input(splits.train_x.shape[1], splits.train_x.ndim - 2)
+        baseline = untrained_encoder(OmegaConf.to_container(cfg, resolve=True), channels, cfg.seed, dims).to(device)
+        run.run_kinds(Encoded(baseline, normalizer), task, "untrained_", encoder="untrained (same initial weights)")
+
     if logger is not None:
-        logger.log_metrics({f"probe/{k}": v for k, v in metrics.items()}, step=0)
-    return metrics, protocol.as_dict()
+        logger.log_metrics({f"probe/{k}": v for k, v in run.metrics.items()}, step=0)
+    for name, value in run.metrics.items():
+        if name not in ("probe_top1", "untrained_probe_top1"):  # those two are in the run's table
+            log.info("%s = %.2f", name, value)
+    protocol = {
+        **protocol_for(run.kinds[0], probe, run.modality, run.views).as_dict(),
+        "label_fraction": probe.label_fraction,
+        "train_examples": len(task.train_y),
+        "label_seed": cfg.seed,
+        "kinds": {k: protocol_for(k, probe, run.modality, run.views).as_dict() for k in run.kinds},
+        "metrics": run.sources,
+        **({"baseline": "an untrained encoder of the same architecture and initial weights (seed), the same protocols"}
+           if probe.baseline else {}),
+        **extra,
+    }
+    return run.metrics, protocol

@@ -9,9 +9,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-
-def _identity(x: Tensor) -> Tensor:
-    return x
+from viewmaker_cli.training import distributed
 
 
 class InstDisc(nn.Module):
@@ -23,6 +21,9 @@ class InstDisc(nn.Module):
     `neg` is [B, k], drawn uniformly with replacement from the whole bank (own index included), fresh on every call.
     The viewmaker minimises `adversarial` = -loss. `after_step` moves bank[idx] towards z (momentum m) in place;
     call it once per training step after the encoder's optimiser step, with the encoder pass's z1 and index.
+    Under DDP (`gather`, default: every rank of the process group) each rank's loss covers its own rows, its
+    negatives are its rows of one draw for the global batch (every rank draws alike), and the bank is
+    written with every rank's rows, so it stays the same on every rank and equal to one process's bank.
     """
 
     needs_index = True
@@ -50,16 +51,18 @@ class InstDisc(nn.Module):
         self.num_examples, self.dim, self.num_negatives = num_examples, dim, num_negatives
         self.momentum, self.temperature, self.double_update = momentum, temperature, double_update
         # Bank updates must see every device's batch so the per-device banks stay identical under DDP.
-        self.gather = gather or _identity
+        self.gather = gather or distributed.all_gather
         scale = 1.0 / math.sqrt(dim / 3)
         bank = torch.rand(num_examples, dim) * (2 * scale) - scale
         self.register_buffer("bank", F.normalize(bank, dim=1))
 
     def sample_negatives(self, batch: int, generator: torch.Generator | None = None) -> Tensor:
-        """[batch, k] indices, uniform with replacement over the bank (own index not excluded, as the authors do)."""
+        """[batch, k] indices, uniform with replacement over the bank (own index not excluded, as the authors do).
+        Under DDP `batch` is this rank's share: the draw is made for the global batch and this rank's rows kept."""
         device = self.bank.device if generator is None else generator.device
-        neg = torch.randint(0, self.num_examples, (batch, self.num_negatives), device=device, generator=generator)
-        return neg.to(self.bank.device)
+        world = distributed.world_size()
+        neg = torch.randint(0, self.num_examples, (batch * world, self.num_negatives), device=device, generator=generator)
+        return neg[distributed.local_rows(batch * world)].to(self.bank.device)
 
     def forward(
         self,

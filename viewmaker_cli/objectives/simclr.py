@@ -3,18 +3,31 @@
 from __future__ import annotations
 
 import math
+from typing import Callable
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from viewmaker_cli.training import distributed
 
-def simclr_loss(z1: Tensor, z2: Tensor, temperature: float = 0.07, symmetric: bool = False) -> Tensor:
+
+def simclr_loss(
+    z1: Tensor,
+    z2: Tensor,
+    temperature: float = 0.07,
+    symmetric: bool = False,
+    gather: Callable[[Tensor], Tensor] | None = None,
+) -> Tensor:
     """Contrastive loss between paired embeddings `z1[i]` and `z2[i]`, each `[B, d]`; float32 scalar.
 
     symmetric=False (Tamkin et al.): only view 1 anchors; its 2B candidates [z1; z2] include itself
     and its positive, nothing masked; loss = -mean(pos/t - (logsumexp - log 2B)).
     symmetric=True: NT-Xent (Chen et al. 2020): all 2B embeddings anchor, self-similarity masked out.
+
+    Under DDP each rank passes its rows of the global batch: they anchor, and the candidates are all 2B
+    global embeddings, gathered with gradients (`gather`, default: every rank of the process group; the
+    identity on one process). The mean of the ranks' losses is the loss of one process on the global batch.
     """
     if z1.dim() != 2 or z1.shape != z2.shape:
         shapes = f"{tuple(z1.shape)} and {tuple(z2.shape)}"
@@ -26,35 +39,49 @@ def simclr_loss(z1: Tensor, z2: Tensor, temperature: float = 0.07, symmetric: bo
         # F.normalize clamps the norm at a tiny eps; the authors divide by the raw norm (NaN for a zero vector).
         z1 = F.normalize(z1.float(), dim=1)
         z2 = F.normalize(z2.float(), dim=1)
-        return _nt_xent(z1, z2, temperature) if symmetric else _one_directional(z1, z2, temperature)
+        gather = gather or distributed.all_gather
+        # Normalised before the gather: each row is normalised once, by its owner.
+        candidates = torch.cat([gather(z1), gather(z2)])
+        if symmetric:
+            return _nt_xent(z1, z2, candidates, temperature)
+        return _one_directional(z1, z2, candidates, temperature)
 
 
-def _one_directional(z1: Tensor, z2: Tensor, temperature: float) -> Tensor:
+def _one_directional(z1: Tensor, z2: Tensor, candidates: Tensor, temperature: float) -> Tensor:
     pos = (z1 * z2).sum(dim=1) / temperature
-    logits = z1 @ torch.cat([z1, z2]).T / temperature
+    logits = z1 @ candidates.T / temperature
     # log 2B is a constant (no gradient effect); kept so the values match the authors' logs.
     log_norm = torch.logsumexp(logits, dim=1) - math.log(logits.shape[1])
     return -(pos - log_norm).mean()
 
 
-def _nt_xent(z1: Tensor, z2: Tensor, temperature: float) -> Tensor:
-    z = torch.cat([z1, z2])
-    n = z1.shape[0]
-    logits = (z @ z.T / temperature).fill_diagonal_(float("-inf"))
-    partner = torch.cat([torch.arange(n, 2 * n), torch.arange(n)]).to(z.device)
+def _nt_xent(z1: Tensor, z2: Tensor, candidates: Tensor, temperature: float) -> Tensor:
+    """Anchors: this rank's n rows of both views; candidates: all 2B rows, [view 1 of all ranks; view 2 of
+    all ranks], this rank's rows starting at `offset` in each half (offset 0 and n = B on one process)."""
+    n, total = z1.shape[0], candidates.shape[0] // 2
+    offset = distributed.rank() * n if total != n else 0
+    logits = torch.cat([z1, z2]) @ candidates.T / temperature
+    rows = torch.arange(n, device=logits.device)
+    own = torch.cat([offset + rows, total + offset + rows])  # each anchor's own column: masked out
+    partner = torch.cat([total + offset + rows, offset + rows])
+    logits = logits.index_put((torch.arange(2 * n, device=logits.device), own), logits.new_tensor(float("-inf")))
     return F.cross_entropy(logits, partner)
 
 
 class SimCLR(nn.Module):
-    """The encoder minimises `forward`; the viewmaker minimises `adversarial`, which is exactly its negative."""
+    """The encoder minimises `forward`; the viewmaker minimises `adversarial`, which is exactly its negative.
+    Negatives are gathered from every rank under DDP (see `simclr_loss`)."""
 
-    def __init__(self, temperature: float = 0.07, symmetric: bool = False) -> None:
+    def __init__(
+        self, temperature: float = 0.07, symmetric: bool = False, gather: Callable[[Tensor], Tensor] | None = None
+    ) -> None:
         super().__init__()
         self.temperature = temperature
         self.symmetric = symmetric
+        self.gather = gather
 
     def forward(self, z1: Tensor, z2: Tensor) -> Tensor:
-        return simclr_loss(z1, z2, self.temperature, self.symmetric)
+        return simclr_loss(z1, z2, self.temperature, self.symmetric, self.gather)
 
     def adversarial(self, z1: Tensor, z2: Tensor) -> Tensor:
         return -self.forward(z1, z2)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Callable
+
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
 from viewmaker_cli.errors import UserError
+from viewmaker_cli.training import distributed
 
 
 def whiten(x: Tensor, eps: float = 0.0) -> tuple[Tensor, Tensor]:
@@ -37,6 +40,13 @@ class WMSE(nn.Module):
     `forward(z1, z2, *more_views)`. Always fp32 (Cholesky in bf16 fails). If the covariance is singular or the result
     is not finite, raises UserError (this costs one host sync per call). `adversarial` = -loss: W-MSE has no
     stop-gradient or target, so the viewmaker simply maximises the disagreement between whitened views.
+
+    Under DDP the whitening is over the global batch, as on the one device the method was run on (the
+    authors' DataParallel gathers the whole batch before the loss): every rank gathers all ranks' embeddings
+    with gradients (`gather`, default: the process group; the identity on one process) and computes the
+    global loss. The gather's backward sums the W ranks' identical gradients, and DDP's mean over ranks
+    divides them by W again, so each rank's gradients are those of the one-process loss. Whitening costs
+    d×d per view: repeating it on every rank is cheaper than scattering the rows' shares back.
     """
 
     needs_index = False
@@ -44,7 +54,13 @@ class WMSE(nn.Module):
     needs_labels = False
 
     def __init__(
-        self, dim: int, num_views: int = 2, whiten_size: int | None = None, eps: float = 0.0, whiten_iters: int = 1
+        self,
+        dim: int,
+        num_views: int = 2,
+        whiten_size: int | None = None,
+        eps: float = 0.0,
+        whiten_iters: int = 1,
+        gather: Callable[[Tensor], Tensor] | None = None,
     ) -> None:
         super().__init__()
         if num_views < 2:
@@ -58,6 +74,7 @@ class WMSE(nn.Module):
             raise UserError(f"W-MSE w_size ({whiten_size}) must exceed the embedding dimension ({dim}), or set eps > 0")
         self.dim, self.num_views, self.whiten_size = dim, num_views, whiten_size
         self.eps, self.whiten_iters = eps, whiten_iters
+        self.gather = gather or distributed.all_gather
 
     def forward(
         self,
@@ -73,7 +90,8 @@ class WMSE(nn.Module):
         if any(v.dim() != 2 or v.shape != (z1.shape[0], self.dim) for v in views):
             shapes = [tuple(v.shape) for v in views]
             raise ValueError(f"expected {self.num_views} embeddings of shape [B, {self.dim}], got {shapes}")
-        batch = z1.shape[0]
+        views = tuple(self.gather(v) for v in views)
+        batch = views[0].shape[0]
         size = self.whiten_size or batch
         if batch % size:
             raise UserError(f"W-MSE: the batch size ({batch}) must be a multiple of w_size ({size})")

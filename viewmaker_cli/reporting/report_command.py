@@ -1,4 +1,5 @@
-"""`vmk report DIR...`: print one Markdown table of all runs and write results.md / results.csv."""
+"""`vmk report DIR...`: print one Markdown table of all runs (one row per configuration, mean ± std over
+seeds) and write results.md / results.csv / budget_sweep.png. A sweep writes the same at its end."""
 
 from __future__ import annotations
 
@@ -10,18 +11,33 @@ from viewmaker_cli.errors import UserError
 from viewmaker_cli.reporting.results import atomic_write_text
 from viewmaker_cli.reporting.table import csv_text, find_runs, markdown
 
+PLOT_FILE = "budget_sweep.png"
 
-def run(cfg: DictConfig) -> None:
-    dirs = list(cfg.dirs)
+
+def write_report(dirs: list[str], write: bool = True, plot: bool = True) -> list[Path]:
+    """Print the table of every run under `dirs`; with `write`, put the files into the first dir.
+    Returns the files written."""
     if not dirs:
         raise UserError("no directory given: vmk report DIR [DIR...] (e.g. vmk report outputs/multirun)")
     records = find_runs(dirs)
     if not records:
-        raise UserError(f"no results.json found under {', '.join(dirs)}")
+        raise UserError(f"no results.json found under {', '.join(map(str, dirs))}")
     table = markdown(records)
     print(table, end="")
-    if cfg.write:
-        out = Path(dirs[0]).expanduser()
-        atomic_write_text(out / "results.md", table)
-        atomic_write_text(out / "results.csv", csv_text(records))
-        print(f"\nwrote {out / 'results.md'} and {out / 'results.csv'} ({len(records)} runs)")
+    if not write:
+        return []
+    out = Path(dirs[0]).expanduser()
+    atomic_write_text(out / "results.md", table)
+    atomic_write_text(out / "results.csv", csv_text(records))
+    written = [out / "results.md", out / "results.csv"]
+    if plot:
+        from viewmaker_cli.reporting.budget_plot import plot_budget_sweep
+
+        png = plot_budget_sweep(records, out / PLOT_FILE)
+        written += [png] if png else []
+    print(f"\nwrote {', '.join(map(str, written))} ({len(records)} runs)")
+    return written
+
+
+def run(cfg: DictConfig) -> None:
+    write_report(list(cfg.dirs), write=cfg.write, plot=cfg.plot)

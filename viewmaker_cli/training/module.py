@@ -15,7 +15,8 @@ viewmaker), two update orders:
   viewmaker −w·∂L while the encoder gets ∂L.
 
 The training set lives on the device as one buffer and a batch is an index gather (or, for window
-datasets, fresh windows sampled on the device); batch k is a function of (seed, k) only.
+datasets, fresh windows sampled on the device); batch k is a function of (seed, k) only. Under DDP each
+rank trains on its rows of that global batch (training/distributed.py).
 """
 
 from __future__ import annotations
@@ -27,10 +28,12 @@ import lightning as L
 import torch
 from torch import Tensor, nn
 
+from viewmaker_cli.bench.fastpath import compile_enabled, compile_module, optimizer_flags
 from viewmaker_cli.errors import UserError
 from viewmaker_cli.models import ResNetSmall
 from viewmaker_cli.objectives.byol import ema_update
 from viewmaker_cli.objectives.registry import build_objective
+from viewmaker_cli.training import distributed
 from viewmaker_cli.training.batches import DataOrder
 from viewmaker_cli.training.checkpoint import FORMAT, get_rng_states, set_rng_states
 from viewmaker_cli.views.families import build_views
@@ -81,6 +84,10 @@ class Normalizer(nn.Module):
     def forward(self, x: Tensor) -> Tensor:
         return (x - self.mean) / self.std
 
+    def encoder_input(self, channels: int, dims: int) -> tuple[int, int]:
+        """Channels and spatial dims of what the encoder sees (a speech front end changes them)."""
+        return channels, dims
+
     @classmethod
     def identity(cls, channels: int, dims: int = 2) -> "Normalizer":
         return cls(torch.zeros(channels), torch.ones(channels), dims)
@@ -107,7 +114,7 @@ class PretrainSystem(L.LightningModule):
         self.cfg = cfg
         self.automatic_optimization = False
         channels, dims = train_x.shape[1], train_x.ndim - 2  # [N, C, H, W] or [N, C, T]
-        self.encoder = build_encoder(cfg, channels, dims)
+        self.encoder = build_encoder(cfg, *normalizer.encoder_input(channels, dims))
         self.view, self.viewmaker = build_views(cfg, channels, dims, meta or {})
         # What rebuilding the views from a checkpoint needs of the dataset's metadata (e.g. the z-score
         # statistics SpecAugment un-does): its plain scalar entries.
@@ -122,6 +129,8 @@ class PretrainSystem(L.LightningModule):
         self.register_buffer("train_x", train_x, persistent=False)
         labels = train_y if train_y is not None else torch.full((train_x.shape[0],), -1)
         self.register_buffer("train_y", labels, persistent=False)
+        # Every rank loads the same data: DDP must not broadcast the whole training set when it wraps the module.
+        torch.nn.parallel.DistributedDataParallel._set_params_and_buffers_to_ignore_for_model(self, ["train_x", "train_y"])
         self._channels_last = False
         self._last_log = None
         self._diverged: Tensor | None = None  # accumulated on the device: no sync per step
@@ -134,12 +143,14 @@ class PretrainSystem(L.LightningModule):
 
     def batch(self, step: int) -> tuple[Tensor, Tensor | None]:
         """The inputs of batch `step` and their dataset indices (None for sampled windows): a function of
-        (seed, step) only, so a resumed run sees the same."""
+        (seed, step) only, so a resumed run sees the same. Under DDP: this rank's rows of the global batch."""
+        rows = distributed.local_rows(self.cfg["data"]["batch_size"])
         if self.sampler is None:
-            index = self.order.indices(step, self.device)
+            index = self.order.indices(step, self.device)[rows]
             return self.gather(index), index
         generator = torch.Generator(device=self.device).manual_seed(self.cfg["seed"] * 1_000_003 + step)
         x, _ = self.sampler.sample(self.cfg["data"]["batch_size"], generator)
+        x = x[rows]
         x = self.sampler.spectrograms(x) if getattr(self.sampler, "spectrogram", None) is not None else x
         return (x.contiguous(memory_format=torch.channels_last) if self._channels_last and x.ndim == 4 else x), None
 
@@ -147,7 +158,7 @@ class PretrainSystem(L.LightningModule):
         """Batch of model-space inputs: uint8 images → float in [0,1] (other modalities are stored as floats)."""
         x = self.train_x[index]
         x = x.float().div_(255) if x.dtype == torch.uint8 else x.float()
-        if self._channels_last:
+        if self._channels_last and x.ndim == 4:
             x = x.contiguous(memory_format=torch.channels_last)
         return x
 
@@ -186,7 +197,13 @@ class PretrainSystem(L.LightningModule):
 
     def make_views(self, x: Tensor) -> tuple[Tensor, Tensor]:
         """Two views with independent noise."""
-        return self.view(x), self.view(x)
+        with distributed.rank_rng(self.device, enabled=self.cfg["views"]["name"] in ("expert", "combined")):
+            return self.view(x), self.view(x)
+
+    def manual_backward(self, loss: Tensor, *args, **kwargs) -> None:
+        """DDP: without its reducer; each optimiser's gradients are averaged before its step (distributed.py)."""
+        with distributed.reducer_off(self.trainer.strategy.model):
+            super().manual_backward(loss, *args, **kwargs)
 
     def _optimizers(self):
         """The encoder's optimiser through Lightning (it counts global steps), the viewmaker's raw, so
@@ -202,19 +219,26 @@ class PretrainSystem(L.LightningModule):
         # The objective's own layers (BYOL/SimSiam predictor, supervised classifier) train with the encoder.
         encoder_opt = torch.optim.SGD(
             [*self.encoder.parameters(), *self.objective.parameters()],
-            lr=o["lr"], momentum=o["momentum"], weight_decay=o["weight_decay"],
+            lr=o["lr"], momentum=o["momentum"], weight_decay=o["weight_decay"], **optimizer_flags(self.device),
         )
         if self.viewmaker is None:
             return encoder_opt
-        viewmaker_opt = torch.optim.Adam(self.viewmaker.parameters(), lr=self.cfg["views"]["lr"])
+        viewmaker_opt = torch.optim.Adam(self.viewmaker.parameters(), lr=self.cfg["views"]["lr"], **optimizer_flags(self.device))
         return [encoder_opt, viewmaker_opt]
 
     def on_fit_start(self) -> None:
+        # DDP: no per-step buffer broadcast (BatchNorm statistics per rank; bank and queue written alike).
+        distributed.no_buffer_broadcast(self.trainer.strategy.model)
+        distributed.shard_views(self.view)
         if self._sampler_factory is not None:
             self.sampler = self._sampler_factory(device=self.device)
-        if self.device.type == "cuda" and self.train_x.ndim == 4:  # NHWC convs: faster under bf16
+        if self.device.type == "cuda" and self.normalizer.encoder_input(1, self.train_x.ndim - 2)[1] == 2:  # NHWC convs: faster under bf16
             self._channels_last = True
             self.to(memory_format=torch.channels_last)
+        if compile_enabled(self.cfg["trainer"].get("compile", "auto"), self.device):  # after channels_last
+            for name in ("encoder", "viewmaker"):
+                if getattr(self, name) is not None:
+                    compile_module(getattr(self, name), name)
 
     # -- training --------------------------------------------------------------------------------------
     def training_step(self, position: Tensor, batch_idx: int) -> None:
@@ -242,6 +266,7 @@ class PretrainSystem(L.LightningModule):
         loss = self.objective(z1, z2, **inputs)
         encoder_opt.zero_grad(set_to_none=True)
         self.manual_backward(loss)
+        distributed.average_gradients(encoder_opt)
         encoder_opt.step()
         encoder_opt.zero_grad(set_to_none=True)  # free them now; the viewmaker step builds none
         self.after_encoder_step(z1, z2, inputs)
@@ -265,6 +290,7 @@ class PretrainSystem(L.LightningModule):
             adversarial = weight * self.objective.adversarial(self.embed(w1), self.embed(w2), **inputs)
             viewmaker_opt.zero_grad(set_to_none=True)
             self.manual_backward(adversarial)
+            distributed.average_gradients(viewmaker_opt)
             viewmaker_opt.step()
         finally:
             self.encoder.requires_grad_(True)
@@ -282,6 +308,7 @@ class PretrainSystem(L.LightningModule):
         encoder_opt.zero_grad(set_to_none=True)
         viewmaker_opt.zero_grad(set_to_none=True)
         self.manual_backward(loss)
+        distributed.average_gradients(encoder_opt, viewmaker_opt)
         encoder_opt.step()
         viewmaker_opt.step()
         self.after_encoder_step(z1, z2, inputs)
@@ -293,6 +320,7 @@ class PretrainSystem(L.LightningModule):
         if step % max(1, self.cfg["trainer"]["log_every_n_steps"]):
             return
         self.raise_if_diverged()
+        loss = distributed.mean_over_ranks(loss)  # DDP: each rank's loss is its rows' share of the global loss
         delta = (view.float() - x.float()).abs().flatten(1)
         encoder_opt, viewmaker_opt = self._optimizers()
         scalars = {
@@ -308,12 +336,14 @@ class PretrainSystem(L.LightningModule):
             scalars["distortion/psnr"] = (-10 * torch.log10(delta.pow(2).mean(1).clamp_min(1e-12))).mean()
         scalars = {name: float(value) for name, value in scalars.items()}  # one sync for all of them
         now = time.perf_counter()
+        # Measured from the previous log on: never over a fit's first step, where torch.compile compiles.
         if self._last_log is not None and step > self._last_log[1]:
-            scalars["train/images_per_s"] = (step - self._last_log[1]) * x.shape[0] / (now - self._last_log[0])
+            scalars["train/images_per_s"] = (step - self._last_log[1]) * x.shape[0] * distributed.world_size() / (now - self._last_log[0])
         self._last_log = (now, step)
-        self.log("loss", scalars["train/loss"], prog_bar=True, logger=False)
+        # CPU tensors: the progress bar reads these with .item() after every step, a device sync on CUDA.
+        self.log("loss", torch.tensor(scalars["train/loss"]), prog_bar=True, logger=False)
         if "train/images_per_s" in scalars:
-            self.log("img/s", scalars["train/images_per_s"], prog_bar=True, logger=False)
+            self.log("img/s", torch.tensor(scalars["train/images_per_s"]), prog_bar=True, logger=False)
         if self.logger is not None:
             self.logger.log_metrics(scalars, step=step)
 
@@ -337,7 +367,7 @@ class PretrainSystem(L.LightningModule):
         set_rng_states(checkpoint["vmk"]["rng"])
 
     def raise_if_diverged(self) -> None:
-        if self._diverged is not None and bool(self._diverged):  # one host sync, only when called
+        if self._diverged is not None and bool(distributed.any_rank(self._diverged)):  # one host sync, only when called
             raise TrainingDiverged(
                 f"the loss became NaN or Inf before step {self.global_step}; the last good checkpoint is kept "
                 "in checkpoints/ — lower optim.lr, views.lr or budget, and resume with ckpt_path=..."

@@ -19,13 +19,18 @@ from omegaconf import DictConfig, OmegaConf
 
 from viewmaker_cli.data import Splits, load_dataset
 from viewmaker_cli.data.registry import config_options, get_info
+from viewmaker_cli.data.speech.frontend import LogMelFrontend
 from viewmaker_cli.models.resnet import FEATURE_LAYERS
 from viewmaker_cli.objectives.registry import NAMES as OBJECTIVES
 from viewmaker_cli.views.viewmaker import NORMS
 from viewmaker_cli.errors import UserError
+from viewmaker_cli.evaluation.kinds import KINDS
 from viewmaker_cli.evaluation.probe_run import probe_with_baseline
+from viewmaker_cli.evaluation.settings import check_probe_config
 from viewmaker_cli.reporting.console import print_run_table
+from viewmaker_cli.reporting.hparams import log_hparams
 from viewmaker_cli.reporting.results import write_results
+from viewmaker_cli.training import distributed
 from viewmaker_cli.training.batches import step_loader
 from viewmaker_cli.training.checkpoint import AtomicCheckpointIO, load_checkpoint, save_checkpoint
 from viewmaker_cli.training.module import ARCHS, Normalizer, PretrainSystem
@@ -40,7 +45,9 @@ SUPPORTED = {
     "objective.name": OBJECTIVES,
     "model.arch": tuple(ARCHS),
     "probe.layer": FEATURE_LAYERS,
-    "probe.kind": ("linear",),
+    "probe.kind": KINDS,
+    "trainer.strategy": ("auto", "ddp"),
+    "trainer.compile": ("auto", True, False),
 }
 
 
@@ -58,7 +65,7 @@ def validate(cfg: DictConfig) -> None:
     for key, allowed in SUPPORTED.items():
         value = OmegaConf.select(cfg, key)
         if value not in allowed:
-            raise UserError(f"{key}={value} is not supported (choose from: {', '.join(allowed)})")
+            raise UserError(f"{key}={value} is not supported (choose from: {', '.join(map(str, allowed))})")
     if cfg.data.batch_size < 2:
         raise UserError(f"data.batch_size must be at least 2 (contrastive views need negatives), got {cfg.data.batch_size}")
 
@@ -85,10 +92,13 @@ def load_splits(cfg: DictConfig) -> Splits:
     return splits
 
 
-def make_normalizer(cfg: DictConfig, splits: Splits) -> Normalizer:
+def make_normalizer(cfg: DictConfig, splits: Splits) -> Normalizer | LogMelFrontend:
     """Images: per-channel statistics of the training set, applied after the viewmaker (the authors use
-    fixed CIFAR statistics for CIFAR). Other modalities arrive z-scored: identity."""
+    fixed CIFAR statistics for CIFAR). Speech stored as waveforms: the log-mel front end with the
+    dataset's z-score. Other modalities arrive z-scored: identity."""
     channels, dims = splits.train_x.shape[1], splits.train_x.ndim - 2
+    if splits.meta.get("waveform"):
+        return LogMelFrontend.from_meta(splits.meta)
     if cfg.modality.normalize != "after":
         return Normalizer.identity(channels, dims)
     x = splits.train_x.float()
@@ -100,7 +110,7 @@ def make_normalizer(cfg: DictConfig, splits: Splits) -> Normalizer:
 
 def check_writable(run_dir: Path, needed_bytes: int) -> None:
     """Fail before training, not after hours of it, when checkpoints cannot be written."""
-    probe = run_dir / ".vmk-write-test"
+    probe = run_dir / f".vmk-write-test.{os.getpid()}"  # DDP ranks check the same dir at once
     try:
         probe.write_bytes(b"ok")
         probe.unlink()
@@ -144,12 +154,19 @@ def trainer_kwargs(cfg: DictConfig) -> dict:
         accelerator=t.accelerator,
         log_every_n_steps=t.log_every_n_steps,
         deterministic=cfg.deterministic,
+        benchmark=None if cfg.deterministic else True,  # cuDNN autotuning: the batch shape never changes
+        # DDP: every rank walks the same batch order and takes its rows of each global batch (module.batch).
+        strategy=t.strategy,
+        sync_batchnorm=t.sync_batchnorm,
+        use_distributed_sampler=False,
     )
 
 
 def run(cfg: DictConfig) -> dict:
     start = time.perf_counter()
     validate(cfg)
+    if cfg.probe.enabled:  # a probe setting a user got wrong fails now, not after pretraining
+        check_probe_config(cfg.probe, cfg.modality.name, cfg.data.root)
     run_dir = Path(HydraConfig.get().runtime.output_dir)
     config = OmegaConf.to_container(cfg, resolve=True)
     L.seed_everything(cfg.seed, verbose=False)
@@ -196,18 +213,29 @@ def run(cfg: DictConfig) -> dict:
         enable_model_summary=False,
         num_sanity_val_steps=0,
     )
-    trainer.fit(system, train_dataloaders=step_loader(system.batches_per_epoch()), ckpt_path=ckpt_path, weights_only=True)
+    views_lr = cfg.views.lr if system.viewmaker is not None else None
+    layout = distributed.plan(trainer, cfg.data.batch_size, cfg.optim.lr, views_lr, cfg.trainer.sync_batchnorm)
+    if trainer.is_global_zero:
+        log.info(layout)
+    # Lightning's DDP re-seeds every rank at setup: seeding here too makes one process draw the same numbers.
+    L.seed_everything(cfg.seed, verbose=False)
+    with distributed.relaunchable_argv("pretrain", trainer.world_size):
+        trainer.fit(system, train_dataloaders=step_loader(system.batches_per_epoch()), ckpt_path=ckpt_path, weights_only=True)
     system.raise_if_diverged()
     train_s = time.perf_counter() - start
+    if not trainer.is_global_zero:  # DDP: rank 0 saves, probes and reports; the others join the save's collectives
+        trainer.save_checkpoint(run_dir / "checkpoints" / "last.ckpt", weights_only=False)  # Lightning writes on rank 0 only
+        return {}
     checkpoint = save_checkpoint(trainer, run_dir / "checkpoints" / "last.ckpt")
 
     metrics, protocol = {}, {}
     if cfg.probe.enabled and not splits.labelled:
         log.info("data=%s has no labels: pretrained without a probe", cfg.data.name)
     elif cfg.probe.enabled:
-        metrics, protocol = probe_with_baseline(system.encoder, normalizer, splits, cfg, trainer.logger)
+        metrics, protocol = probe_with_baseline(system.encoder, normalizer, splits, cfg, trainer.logger, view=system.view)
     steps = trainer.global_step
     metrics["train_images_per_s"] = steps * cfg.data.batch_size / max(train_s, 1e-9)
+    log_hparams(trainer.logger, config, metrics)  # TensorBoard's HPARAMS tab: settings beside final metrics
     wall_s = time.perf_counter() - start
     results = write_results(
         run_dir,

@@ -8,6 +8,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from viewmaker_cli.data.speech.frontend import LogMelFrontend
 from viewmaker_cli.training.checkpoint import load_checkpoint
 from viewmaker_cli.training.module import Normalizer, build_encoder
 from viewmaker_cli.views.families import build_views
@@ -17,9 +18,9 @@ from viewmaker_cli.views.families import build_views
 class Pretrained:
     path: Path
     config: dict  # the pretraining run's resolved config
-    input_shape: tuple[int, ...]  # [C, H, W] or [C, T]
+    input_shape: tuple[int, ...]  # of the stored data: [C, H, W], or [C, T] (series, speech waveforms)
     encoder: nn.Module  # eval mode
-    normalizer: Normalizer  # applied to views before the encoder
+    normalizer: Normalizer | LogMelFrontend  # applied to views before the encoder
     view: nn.Module  # the run's view family: viewmaker (frozen, still stochastic), expert set or noise
     global_step: int | None
 
@@ -38,11 +39,12 @@ def load_pretrained(path: str | Path, device: torch.device | str = "cpu") -> Pre
     saved, state = checkpoint["vmk"], checkpoint["state_dict"]
     config, shape = saved["config"], tuple(saved["input_shape"])
     channels, dims = shape[0], len(shape) - 1
-    encoder = build_encoder(config, channels, dims)
-    encoder.load_state_dict(submodule_state(state, "encoder."))
-    normalizer = Normalizer.identity(channels, dims)
+    meta = saved.get("view_meta", {})
+    normalizer = LogMelFrontend.from_meta(meta) if meta.get("waveform") else Normalizer.identity(channels, dims)
     normalizer.load_state_dict(submodule_state(state, "normalizer."))
-    view, viewmaker = build_views(config, channels, dims, saved.get("view_meta", {}))
+    encoder = build_encoder(config, *normalizer.encoder_input(channels, dims))
+    encoder.load_state_dict(submodule_state(state, "encoder."))
+    view, viewmaker = build_views(config, channels, dims, meta)
     if viewmaker is not None:
         viewmaker.load_state_dict(submodule_state(state, "viewmaker."))
     for module in (encoder, normalizer, view):

@@ -120,11 +120,14 @@ class TimeDomainViews(nn.Module):
     def __init__(self, sample_rate: int, n_mels: int = 64, hop: int | None = None, *, mean: float, std: float,
                  crop: tuple[float, float] | None = (0.08, 1.0), noise: bool | float = True,
                  gain_db: tuple[float, float] | None = None, pitch: tuple[float, float] | None = None,
-                 n_fft: int = N_FFT):  # fmt: skip
+                 n_fft: int = N_FFT, to_logmel: bool = True):  # fmt: skip
         super().__init__()
         if crop is not None and not 0.0 < crop[0] <= crop[1] <= 1.0:
             raise ValueError(f"crop must satisfy 0 < low <= high <= 1, got {crop}")
         self.sample_rate, self.n_mels, self.hop, self.n_fft = sample_rate, n_mels, hop, n_fft
+        # False: return the augmented waveforms and leave the front end to the encoder's input transform
+        # (`data.speech.frontend.LogMelFrontend`), which is how training on stored waveforms uses them.
+        self.to_logmel = to_logmel
         self.mean, self.std = float(mean), float(std)
         self.crop, self.gain_db, self.pitch = crop, gain_db, pitch
         self.noise_scale = float(noise) if not isinstance(noise, bool) else (1.0 if noise else 0.0)
@@ -185,7 +188,13 @@ class TimeDomainViews(nn.Module):
         return zscore(spec, self.mean, self.std)
 
     def forward(self, waves: Tensor, generator: torch.Generator | None = None, lengths: Tensor | None = None) -> Tensor:
+        """Waveforms [B, L] (or [B, 1, L]) → log-mel views, or waveform views of the input's shape."""
+        shape = waves.shape
+        if waves.ndim == 3 and shape[1] == 1:
+            waves = waves.flatten(1)
         if waves.ndim != 2:
-            raise ValueError(f"expected waveforms [B, L], got {tuple(waves.shape)}")
+            raise ValueError(f"expected waveforms [B, L] or [B, 1, L], got {tuple(shape)}")
         params = self.sample_params(waves.shape[0], waves.shape[1], generator, waves.device, lengths)
+        if not self.to_logmel:
+            return self.augment(waves, params, generator).reshape(shape)
         return self.apply(waves, params, generator)

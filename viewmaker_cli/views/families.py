@@ -5,7 +5,7 @@ from __future__ import annotations
 from torch import Tensor, nn
 
 from viewmaker_cli.errors import UserError
-from viewmaker_cli.views.expert_audio import SpecAugmentViews
+from viewmaker_cli.views.expert_audio import SpecAugmentViews, TimeDomainViews
 from viewmaker_cli.views.expert_image import CropFlipViews, SimCLRViews
 from viewmaker_cli.views.expert_sensor import SpectralMaskViews
 from viewmaker_cli.views.noise import NoiseViews
@@ -15,25 +15,40 @@ from viewmaker_cli.views.viewmaker import Viewmaker
 DEFAULT_EXPERT = {"image": "simclr", "audio": "specaugment", "sensor": "spectral"}
 EXPERT_SETS = {
     "image": ("simclr", "crop_flip"),
-    "audio": ("specaugment",),
+    "audio": ("specaugment", "time_domain"),
     "sensor": ("spectral", "spectral_noise"),
 }
 
 
-def expert_views(modality: str, name: str, meta: dict, input_dims: int = 2) -> nn.Module:
+def expert_views(modality: str, name: str, meta: dict, input_dims: int = 2, options: dict | None = None) -> nn.Module:
     """The hand-made views of `modality` (a batched module: one view per example per call) for inputs
-    with `input_dims` spatial dims (2: images, spectrograms; 1: raw series)."""
-    if input_dims != 2:
-        raise UserError(
-            "views=expert/combined need 2-D inputs (images or spectrograms); these are raw 1-D series, for which "
-            "the paper has no expert set: use the spectrogram form of the data (e.g. data=basic_motions)"
-        )
-    name = DEFAULT_EXPERT.get(modality, name) if name == "auto" else name
+    with `input_dims` spatial dims (2: images, spectrograms; 1: speech waveforms or raw series).
+    `options`: time_domain's optional `gain_db` and `pitch` ranges."""
+    waveforms = modality == "audio" and input_dims == 1
+    if name == "auto":
+        name = "time_domain" if waveforms else DEFAULT_EXPERT.get(modality, name)
     if name not in EXPERT_SETS.get(modality, ()):
         raise UserError(
             f"views.expert={name} is not an expert set for modality={modality} "
             f"(choose from: auto, {', '.join(EXPERT_SETS.get(modality, ()))})"
         )
+    if (name == "time_domain") != waveforms:
+        raise UserError(
+            "views.expert=time_domain acts on waveforms: add data.options.waveform=true"
+            if name == "time_domain"
+            else f"views.expert={name} needs spectrograms, but the data is stored as waveforms "
+            "(data.options.waveform=true): use views.expert=time_domain"
+        )
+    if input_dims != 2 and not waveforms:
+        raise UserError(
+            "views=expert/combined need 2-D inputs (images or spectrograms); these are raw 1-D series, for which "
+            "the paper has no expert set: use the spectrogram form of the data (e.g. data=basic_motions)"
+        )
+    if name == "time_domain":  # crop + noise (the authors' code default); gain and pitch on request
+        options = options or {}
+        pair = lambda key: tuple(options[key]) if options.get(key) is not None else None  # noqa: E731
+        return TimeDomainViews(meta["sample_rate"], meta["n_mels"], meta["hop_length"], mean=meta["mean"], std=meta["std"],
+                               gain_db=pair("gain_db"), pitch=pair("pitch"), n_fft=meta["n_fft"], to_logmel=False)
     if name == "simclr":
         return SimCLRViews()
     if name == "crop_flip":
@@ -61,7 +76,7 @@ def build_views(cfg: dict, channels: int, dims: int, meta: dict) -> tuple[nn.Mod
     any (learned and combined views have a network to train; expert and noise views do not)."""
     views, modality = cfg["views"], cfg["modality"]
     if views["name"] == "expert":
-        return expert_views(modality["name"], views["expert"], meta, dims), None
+        return expert_views(modality["name"], views["expert"], meta, dims, views), None
     if views["name"] == "noise":
         return NoiseViews(cfg["budget"], modality["clamp"]), None
     if views["name"] not in ("learned", "combined"):
@@ -77,5 +92,5 @@ def build_views(cfg: dict, channels: int, dims: int, meta: dict) -> tuple[nn.Mod
         frequency_domain=views.get("frequency_domain", False),
     )
     if views["name"] == "combined":
-        return Combined(expert_views(modality["name"], views["expert"], meta, dims), viewmaker), viewmaker
+        return Combined(expert_views(modality["name"], views["expert"], meta, dims, views), viewmaker), viewmaker
     return viewmaker, viewmaker

@@ -17,10 +17,14 @@ class NoiseViews(nn.Module):
     def __init__(self, budget: float = 0.05, clamp: bool = True):
         super().__init__()
         self.budget, self.clamp = budget, clamp
+        # (rank, world) under data parallelism: draw for the global batch, keep this rank's rows (as Viewmaker).
+        self.shard: tuple[int, int] | None = None
 
     def perturbation(self, x: Tensor) -> Tensor:
+        rank, world = self.shard or (0, 1)
         with torch.autocast(device_type=x.device.type, enabled=False):
-            return rescale_to_budget(torch.randn(x.shape, device=x.device, dtype=torch.float32), self.budget)
+            noise = torch.randn((x.shape[0] * world, *x.shape[1:]), device=x.device, dtype=torch.float32)
+            return rescale_to_budget(noise[rank * x.shape[0] : (rank + 1) * x.shape[0]], self.budget)
 
     def forward(self, x: Tensor) -> Tensor:
         views = x.float() + self.perturbation(x)

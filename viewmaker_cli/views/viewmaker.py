@@ -83,9 +83,16 @@ class _ResidualBlock(nn.Module):
         return x + self.body(x)
 
 
-def _with_noise(h: Tensor) -> Tensor:
-    """Append one U[0,1) channel sized from `h` itself, so non-square inputs work."""
-    noise = torch.rand((h.shape[0], 1, *h.shape[2:]), device=h.device, dtype=h.dtype)
+def _with_noise(h: Tensor, shard: tuple[int, int] | None = None) -> Tensor:
+    """Append one U[0,1) channel sized from `h` itself, so non-square inputs work. With `shard` = (rank,
+    world) `h` is one rank's rows of a global batch: the noise is drawn for all world × B rows and this
+    rank's B kept, so ranks seeded alike get different noise and the global batch the noise of one process."""
+    if shard is None or shard[1] == 1:
+        noise = torch.rand((h.shape[0], 1, *h.shape[2:]), device=h.device, dtype=h.dtype)
+    else:
+        rank, world = shard
+        noise = torch.rand((h.shape[0] * world, 1, *h.shape[2:]), device=h.device, dtype=h.dtype)
+        noise = noise[rank * h.shape[0] : (rank + 1) * h.shape[0]]
     return torch.cat([h, noise], dim=1)
 
 
@@ -94,7 +101,8 @@ class Viewmaker(nn.Module):
 
     `dims=2` takes `[B, C, H, W]`, `dims=1` takes `[B, C, T]` (the same network in 1-D).
     `width=32, num_res_blocks=3` is the paper's network (1.12 M parameters for C=3).
-    `budget` and `clamp` may be changed after construction (e.g. to anneal the budget).
+    `budget` and `clamp` may be changed after construction (e.g. to anneal the budget), and so may `shard`:
+    (rank, world) when each of `world` data-parallel ranks passes its share of a global batch (see `_with_noise`).
     """
 
     def __init__(
@@ -120,6 +128,7 @@ class Viewmaker(nn.Module):
         self.frequency_domain = frequency_domain
         self.budget = budget
         self.clamp = clamp
+        self.shard: tuple[int, int] | None = None
         w, n = width, num_res_blocks
         self.encoder = nn.Sequential(
             _conv_norm_relu(dims, num_channels + 1, w, 9),
@@ -147,9 +156,9 @@ class Viewmaker(nn.Module):
         target = [max(_MIN_SIZE, math.ceil(s / _MULTIPLE) * _MULTIPLE) for s in size]
         pad = [p for s, t in zip(reversed(size), reversed(target)) for p in (0, t - s)]
         h = F.pad(x, pad, mode="replicate") if any(pad) else x
-        h = self.encoder(_with_noise(h))
+        h = self.encoder(_with_noise(h, self.shard))
         for block in self.res_blocks:
-            h = block(_with_noise(h))
+            h = block(_with_noise(h, self.shard))
         out = self.head(self.decoder(h))
         return out[(..., *(slice(0, s) for s in size))]
 

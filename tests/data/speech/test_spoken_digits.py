@@ -88,3 +88,24 @@ def test_missing_extra_is_a_user_error(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(espeak, "_ENGINE", None)
     with pytest.raises(UserError, match=r"pip install 'vmk\[speech\]'"):
         sd.load_spoken_digits(n_speakers=2, test_fraction=0.5)
+
+
+@needs_espeak
+def test_waveform_form_holds_the_clips_whose_device_front_end_gives_the_stored_log_mels(
+    vmk_data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from viewmaker_cli.data.speech.frontend import LogMelFrontend
+
+    # espeak-ng's output varies slightly from call to call: both forms are made from the same clips
+    clips = sd.synthesize(sd.choose_speakers(2, 0.5, 0)[0])
+    monkeypatch.setattr(sd, "synthesize", lambda speakers: clips)
+    mels = sd.load_spoken_digits(n_speakers=2, test_fraction=0.5, seed=0)
+    waves = sd.load_spoken_digits(n_speakers=2, test_fraction=0.5, seed=0, waveform=True)
+    assert waves.train_x.shape == (10, 1, 16_000) and waves.train_x.dtype == torch.float16
+    assert waves.meta["waveform"] and not mels.meta["waveform"]
+    assert (waves.meta["mean"], waves.meta["std"]) == (mels.meta["mean"], mels.meta["std"])
+    assert torch.equal(waves.test_y, mels.test_y)
+    # fp16 waveforms lose nothing the front end's 40 dB range keeps: same z-scored log-mels to fp16 precision
+    on_device = LogMelFrontend.from_meta(waves.meta)(waves.test_x.float())
+    assert (on_device - mels.test_x.float()).abs().max() < 0.02
+    assert len(list((vmk_data / "spoken_digits").glob("*.pt"))) == 2  # two cache files, one per form

@@ -42,6 +42,7 @@ def load_audiomnist(
     clip_samples: int = CLIP_SAMPLES,
     n_mels: int = 64,
     crop_side: str = "head",
+    waveform: bool = False,
     seed: int = 0,
 ) -> Splits:
     """Digit classification, speaker-disjoint, fp16 [N, 1, 64, 64] z-scored with AudioMNIST's constants."""
@@ -63,7 +64,7 @@ def load_audiomnist(
         NAME, folder, train, test,
         class_names=[str(d) for d in range(10)],
         sample_rate=SAMPLE_RATE, stats=DATASET_STATS[NAME],
-        clip_samples=clip_samples, n_mels=n_mels, crop_side=crop_side, seed=seed,
+        clip_samples=clip_samples, n_mels=n_mels, crop_side=crop_side, seed=seed, waveform=waveform,
         meta={"test_speakers": list(TEST_SPEAKERS)},
     )  # fmt: skip
 

@@ -67,6 +67,7 @@ def load_fluent_speech(
     clip_samples: int = CLIP_SAMPLES,
     n_mels: int = 64,
     crop_side: str = "head",
+    waveform: bool = False,
     seed: int = 0,
 ) -> Splits:
     """Intent slot `task` (action | object | location), fp16 [N, 1, 64, 64] z-scored with its constants."""
@@ -81,7 +82,7 @@ def load_fluent_speech(
         f"fluent_{task}s", folder, (train_files + valid_files, train_labels + valid_labels), test,
         class_names=list(CLASSES[task]),
         sample_rate=SAMPLE_RATE, stats=DATASET_STATS["fluent_speech"],
-        clip_samples=clip_samples, n_mels=n_mels, crop_side=crop_side, seed=seed,
+        clip_samples=clip_samples, n_mels=n_mels, crop_side=crop_side, seed=seed, waveform=waveform,
         meta={"task": task},
     )  # fmt: skip
 

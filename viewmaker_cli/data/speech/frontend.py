@@ -104,3 +104,31 @@ def log_mel(
     power = spec.abs().pow(2)  # [B, 1 + n_fft // 2, T]
     mel = torch.matmul(mel_filterbank(sample_rate, n_fft, n_mels, str(waves.device)), power)
     return power_to_db_squared(mel).unsqueeze(1)
+
+
+class LogMelFrontend(torch.nn.Module):
+    """Waveforms [B, 1, L] → z-scored log-mels [B, 1, n_mels, T], on the waveforms' device.
+
+    The encoder's input transform when speech is stored as waveforms (`data.options.waveform=true`): the
+    views then act on the waveform (time-domain views, or a 1-D viewmaker) and this runs on every view,
+    as the authors' pipeline runs the front end after their "Time" views. Always float32: under bf16
+    autocast the mel matmul and the log would lose the low end of the 40 dB range."""
+
+    def __init__(self, sample_rate: int, n_mels: int, n_fft: int, hop: int, mean: float, std: float):
+        super().__init__()
+        self.sample_rate, self.n_mels, self.n_fft, self.hop = int(sample_rate), int(n_mels), int(n_fft), int(hop)
+        self.mean, self.std = float(mean), float(std)
+
+    @classmethod
+    def from_meta(cls, meta: dict) -> "LogMelFrontend":
+        """From a speech dataset's `Splits.meta` (or the copy a checkpoint keeps)."""
+        return cls(meta["sample_rate"], meta["n_mels"], meta["n_fft"], meta["hop_length"], meta["mean"], meta["std"])
+
+    def encoder_input(self, channels: int, dims: int) -> tuple[int, int]:
+        """Channels and spatial dims of what the encoder sees: one-channel 2-D spectrograms."""
+        return 1, 2
+
+    def forward(self, waves: torch.Tensor) -> torch.Tensor:
+        with torch.autocast(waves.device.type, enabled=False):
+            spec = log_mel(waves.flatten(1).float(), self.sample_rate, self.n_mels, self.n_fft, self.hop)
+        return (spec - self.mean) / self.std

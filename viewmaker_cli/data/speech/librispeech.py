@@ -64,6 +64,7 @@ def load_librispeech(
     clip_samples: int = CLIP_SAMPLES,
     n_mels: int = 64,
     crop_side: str = "head",
+    waveform: bool = False,
     seed: int = 0,
     name: str = "librispeech",
 ) -> Splits:
@@ -99,6 +100,7 @@ def load_librispeech(
         n_mels=n_mels,
         crop_side=crop_side,
         seed=seed,
+        waveform=waveform,
         meta={"subsets": list(subsets), "train_fraction": train_fraction, "split_seed": split_seed},
     )
 

@@ -47,18 +47,22 @@ def prepare(
     crop_side: str = "head",
     generator: torch.Generator | None = None,
     device: torch.device | None = None,
+    waveform: bool = False,
 ) -> torch.Tensor:
-    """Decode `paths` (threads: libsndfile releases the GIL) and return z-scored fp16 log-mels on the CPU."""
+    """Decode `paths` (threads: libsndfile releases the GIL) and return z-scored fp16 log-mels on the CPU,
+    or with `waveform` the fixed-length fp16 clips [N, 1, clip_samples] (the front end then runs on the
+    device, after time-domain views)."""
     device = device or default_device()
     hop = hop_length(clip_samples, n_mels)
-    out = torch.empty(len(paths), 1, n_mels, n_mels, dtype=torch.float16)
+    shape = (1, clip_samples) if waveform else (1, n_mels, n_mels)
+    out = torch.empty(len(paths), *shape, dtype=torch.float16)
     batch: list[np.ndarray] = []
     done = 0
 
     def flush() -> None:
         nonlocal done
         waves = fixed_length(batch, clip_samples, crop_side, generator).to(device)
-        features = zscore(log_mel(waves, sample_rate, n_mels, N_FFT, hop), *stats)
+        features = waves.unsqueeze(1) if waveform else zscore(log_mel(waves, sample_rate, n_mels, N_FFT, hop), *stats)
         out[done : done + len(batch)] = features.half().cpu()
         done += len(batch)
         batch.clear()
@@ -92,10 +96,11 @@ def build_splits(
     crop_side: str = "head",
     seed: int = 0,
     meta: dict | None = None,
+    waveform: bool = False,
 ) -> Splits:
     """Prepare both splits. Test clips always keep their head; training clips use `crop_side`
     ("random" draws head or tail per clip from a generator seeded with `seed`)."""
-    common = dict(sample_rate=sample_rate, stats=stats, clip_samples=clip_samples, n_mels=n_mels)
+    common = dict(sample_rate=sample_rate, stats=stats, clip_samples=clip_samples, n_mels=n_mels, waveform=waveform)
     generator = torch.Generator().manual_seed(seed)
     train_x = prepare(train[0], description=f"{name}: train", crop_side=crop_side, generator=generator, **common)
     test_x = prepare(test[0], description=f"{name}: test", crop_side="head", **common)
@@ -113,6 +118,7 @@ def build_splits(
         meta={
             "mean": mean, "std": std, "sample_rate": sample_rate, "hop_length": hop_length(clip_samples, n_mels),
             "n_fft": N_FFT, "n_mels": n_mels, "clip_samples": clip_samples, "crop_side": crop_side, "seed": seed,
+            "waveform": waveform,
             **(meta or {}),
         },  # fmt: skip
     )

@@ -50,6 +50,7 @@ def load_speech_commands(
     clip_samples: int = CLIP_SAMPLES,
     n_mels: int = 64,
     crop_side: str = "head",
+    waveform: bool = False,
     seed: int = 0,
 ) -> Splits:
     """30-word classification on the official test list, fp16 [N, 1, 64, 64] z-scored with its constants."""
@@ -82,7 +83,7 @@ def load_speech_commands(
         NAME, folder, train, test,
         class_names=list(WORDS),
         sample_rate=SAMPLE_RATE, stats=DATASET_STATS[NAME],
-        clip_samples=clip_samples, n_mels=n_mels, crop_side=crop_side, seed=seed,
+        clip_samples=clip_samples, n_mels=n_mels, crop_side=crop_side, seed=seed, waveform=waveform,
         meta={"validation_in_train": validation_in_train},
     )  # fmt: skip
 

@@ -51,6 +51,7 @@ def load_voxceleb1(
     clip_samples: int = CLIP_SAMPLES,
     n_mels: int = 64,
     crop_side: str = "head",
+    waveform: bool = False,
     seed: int = 0,
 ) -> Splits:
     """Speaker ID, fp16 [N, 1, 64, 64] z-scored with VoxCeleb1's constants."""
@@ -70,7 +71,7 @@ def load_voxceleb1(
         NAME, folder, files(train_rel), files(test_rel),
         class_names=speakers,
         sample_rate=SAMPLE_RATE, stats=DATASET_STATS[NAME],
-        clip_samples=clip_samples, n_mels=n_mels, crop_side=crop_side, seed=seed,
+        clip_samples=clip_samples, n_mels=n_mels, crop_side=crop_side, seed=seed, waveform=waveform,
     )  # fmt: skip
 
 

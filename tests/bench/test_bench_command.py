@@ -1,0 +1,87 @@
+"""`vmk bench` end to end through the CLI on tiny settings, and its one-line errors."""
+
+import json
+
+import pytest
+
+from viewmaker_cli.bench.modes import MODES
+from viewmaker_cli.errors import UserError
+
+TINY = ["model.width=4", "views.width=4", "views.num_res_blocks=1", "bench.batch_size=8", "bench.steps=2",
+        "bench.warmup=1", "bench.compile=false"]
+
+
+def test_bench_times_every_mode_and_writes_bench_json(vmk, tmp_path):
+    code, out, err = vmk("bench", "bench.shape=3x16x16", *TINY, f"hydra.run.dir={tmp_path}")
+    assert code == 0, err[-3000:]
+    record = json.loads((tmp_path / "bench.json").read_text())
+    assert record["device"]["type"] == "cpu" and record["device"]["name"]
+    assert record["versions"]["torch"] and record["shape"] == [3, 16, 16] and record["modality"] == "image"
+    assert (record["batch_size"], record["steps"], record["warmup"]) == (8, 2, 1)
+    assert record["precision"] == "32-true" and record["compile"] == {"setting": False, "enabled": False}
+    assert record["model"]["arch"] == "resnet18_small" and record["model"]["width"] == 4
+    assert list(record["modes"]) == list(MODES)
+    for mode, r in record["modes"].items():
+        assert r["images_per_s"] > 0 and r["step_ms"] > 0 and r["warmup_s"] > 0, mode
+        assert r["ratio_to_reference"] == pytest.approx(r["images_per_s"] / record["modes"]["reference"]["images_per_s"])
+        assert r["peak_memory_mib"] is None and r["compile_s"] is None and r["compiled"] is False  # CPU, no compile
+        assert r["precision"] == "32-true"
+    assert record["modes"]["reference"]["ratio_to_reference"] == 1
+    for mode in MODES:
+        assert mode in out
+    assert "images/s" in out and str(tmp_path / "bench.json") in out.replace("\n", "")
+
+
+def test_compiled_modes_report_their_compile_time(vmk, tmp_path, monkeypatch):
+    from viewmaker_cli.bench import fastpath
+
+    graphs = []
+    monkeypatch.setattr(fastpath, "BACKEND", lambda gm, example_inputs: graphs.append(gm) or gm.forward)
+    code, _, err = vmk("bench", "bench.shape=3x8x8", "bench.modes=[reference,alternating,encoder]", *TINY,
+                       "bench.compile=true", f"hydra.run.dir={tmp_path}")
+    assert code == 0, err[-3000:]
+    record = json.loads((tmp_path / "bench.json").read_text())
+    assert record["compile"] == {"setting": True, "enabled": True} and graphs
+    modes = record["modes"]
+    assert modes["reference"]["compiled"] is False and modes["reference"]["compile_s"] is None  # always eager
+    for mode in ("alternating", "encoder"):
+        assert modes[mode]["compiled"] is True and modes[mode]["compile_s"] >= 0
+        assert modes[mode]["warmup_s"] >= modes[mode]["compile_s"]
+
+
+@pytest.mark.parametrize("shape, channels, arch", [("speech", 1, "resnet18"), ("sensor", 52, "resnet18_small")])
+def test_modality_presets_run_their_views_and_encoder(vmk, tmp_path, shape, channels, arch):
+    code, _, err = vmk("bench", f"bench.shape={shape}", "bench.modes=[expert]", *TINY,
+                       "bench.batch_size=4", "bench.steps=1", f"hydra.run.dir={tmp_path}")
+    assert code == 0, err[-3000:]
+    record = json.loads((tmp_path / "bench.json").read_text())
+    assert record["shape"][0] == channels and record["model"]["arch"] == arch
+    assert list(record["modes"]) == ["expert"]
+    assert all(r["ratio_to_reference"] is None and r["images_per_s"] > 0 for r in record["modes"].values())
+
+
+def test_a_bad_setting_ends_in_one_line_and_exit_2(vmk, tmp_path):
+    code, _, err = vmk("bench", "bench.modes=[reference,fastest]", f"hydra.run.dir={tmp_path}")
+    assert code == 2 and "bench.modes" in err and "fastest" in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "bench.json").exists()
+
+
+@pytest.mark.parametrize("override, key", [
+    ("bench.shape=3x0x8", "bench.shape"), ("bench.shape=cifar", "bench.shape"), ("bench.batch_size=1", "bench.batch_size"),
+    ("bench.steps=0", "bench.steps"), ("bench.compile=sometimes", "bench.compile"), ("bench.precision=fp8", "bench.precision"),
+    ("bench.modes=[]", "bench.modes"), ("budget=0", "budget"), ("model.arch=vit", "model.arch"),
+    ("views.norm=l3", "views.norm"),
+])
+def test_every_bad_setting_is_named(override, key):
+    from hydra import compose, initialize_config_dir
+
+    from viewmaker_cli.bench.command import parse_shape, validate
+    from viewmaker_cli.cli import CONF_DIR
+    from viewmaker_cli.config import register
+
+    register()
+    with initialize_config_dir(config_dir=CONF_DIR, version_base=None):
+        cfg = compose(config_name="bench", overrides=[override])
+    with pytest.raises(UserError, match=key.replace(".", r"\.")):
+        validate(cfg)
+        parse_shape(cfg.bench.shape)

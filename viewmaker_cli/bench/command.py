@@ -1,0 +1,198 @@
+"""`vmk bench`: images/s of the authors' algorithm and of vmk's training steps, on this machine, on random
+data of one modality's shape; a table on the console and bench.json in the run dir."""
+
+from __future__ import annotations
+
+import json
+import logging
+import platform
+import time
+from pathlib import Path
+
+import torch
+from hydra.core.hydra_config import HydraConfig
+from omegaconf import DictConfig, OmegaConf
+from rich.console import Console
+from rich.table import Table
+
+from viewmaker_cli.bench.fastpath import COMPILE_SETTINGS, compile_enabled
+from viewmaker_cli.bench.modes import MODES, Setup, run_mode
+from viewmaker_cli.config import PretrainConfig
+from viewmaker_cli.errors import UserError
+from viewmaker_cli.reporting.results import atomic_write_text, git_state, versions
+from viewmaker_cli.training.module import ARCHS, Normalizer
+from viewmaker_cli.views.viewmaker import NORMS
+
+log = logging.getLogger("vmk")
+
+# bench.shape presets: the paper's input per modality (reference §2.3), its encoder stem, and the
+# dataset z-score SpecAugment needs for speech (LibriSpeech's, §3.2).
+SHAPES = {
+    "image": ((3, 32, 32), "image", "resnet18_small"),
+    "speech": ((1, 64, 64), "audio", "resnet18"),
+    "sensor": ((52, 32, 32), "sensor", "resnet18_small"),
+}
+SPEECH_META = {"mean": -22.924, "std": 12.587}
+PRECISIONS = ("32-true", "bf16-mixed")
+DATA_BYTES = 512 * 2**20  # the random training set: this much at most (the reference and vmk share it)
+BENCH_FILE = "bench.json"
+
+
+def parse_shape(text: str) -> tuple[tuple[int, ...], str, str]:
+    """A preset name, or CxHxW / CxT (image modality, ResNet-18 small)."""
+    if text in SHAPES:
+        return SHAPES[text]
+    try:
+        shape = tuple(int(v) for v in str(text).lower().split("x"))
+    except ValueError:
+        shape = ()
+    if len(shape) not in (2, 3) or min(shape) < 1:
+        raise UserError(f"bench.shape={text} is not a preset ({', '.join(SHAPES)}) or a shape like 3x32x32 / 6x100")
+    return shape, "image", "resnet18_small"
+
+
+def pick_device(name: str) -> torch.device:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name == "cuda" and not torch.cuda.is_available():
+        raise UserError("bench.device=cuda but no CUDA device is available; use bench.device=cpu or auto")
+    if name not in ("cpu", "cuda"):
+        raise UserError(f"bench.device={name} is not supported (choose from: auto, cpu, cuda)")
+    return torch.device(name)
+
+
+def validate(cfg: DictConfig) -> None:
+    b = cfg.bench
+    if b.batch_size < 2:
+        raise UserError(f"bench.batch_size must be at least 2 (contrastive views need negatives), got {b.batch_size}")
+    if b.steps < 1 or b.warmup < 0:
+        raise UserError(f"bench.steps must be >= 1 and bench.warmup >= 0, got {b.steps} and {b.warmup}")
+    unknown = [m for m in b.modes if m not in MODES]
+    if unknown or not b.modes:
+        raise UserError(f"bench.modes={list(b.modes)}: choose one or more of {', '.join(MODES)}")
+    if b.compile not in COMPILE_SETTINGS:
+        raise UserError(f"bench.compile={b.compile} is not supported (choose from: auto, true, false)")
+    if b.precision is not None and b.precision not in PRECISIONS:
+        raise UserError(f"bench.precision={b.precision} is not supported (choose from: {', '.join(PRECISIONS)})")
+    if cfg.model.arch not in ("auto", *ARCHS):
+        raise UserError(f"model.arch={cfg.model.arch} is not supported (choose from: auto, {', '.join(ARCHS)})")
+    if cfg.views.norm not in NORMS:
+        raise UserError(f"views.norm={cfg.views.norm} is not supported (choose from: {', '.join(NORMS)})")
+    if not cfg.budget > 0:
+        raise UserError(f"budget must be a positive number (the mean |delta| per example), got {cfg.budget}")
+
+
+def pretrain_config(cfg: DictConfig, modality: str, arch: str) -> dict:
+    """The config `vmk pretrain` would run with these settings: its defaults, the bench's model, views,
+    optimiser, budget and batch, the modality's clamping, and no logging inside the timed steps."""
+    base = OmegaConf.to_container(OmegaConf.structured(PretrainConfig), resolve=True)
+    clamp, normalize = (True, "after") if modality == "image" else (False, "before")
+    base.update(budget=cfg.budget, seed=cfg.seed)
+    base["modality"] = {"name": modality, "clamp": clamp, "normalize": normalize}
+    base["model"] = {**OmegaConf.to_container(cfg.model), "arch": arch if cfg.model.arch == "auto" else cfg.model.arch}
+    base["views"] = OmegaConf.to_container(cfg.views)
+    base["optim"] = OmegaConf.to_container(cfg.optim)
+    base["data"].update(name="bench", batch_size=cfg.bench.batch_size)
+    base["trainer"].update(compile=cfg.bench.compile, log_every_n_steps=10**9, image_every_n_steps=0)
+    return base
+
+
+def random_data(shape: tuple[int, ...], modality: str, batch: int, batches: int, device: torch.device, seed: int):
+    """Random inputs stored as vmk stores the modality (uint8 images, fp16 log-mel, fp32 sensor), on the
+    device; as many batches as the timed run takes, within DATA_BYTES."""
+    dtype = {"image": torch.uint8, "audio": torch.float16}.get(modality, torch.float32)
+    per_batch = batch * torch.Size(shape).numel() * torch.empty((), dtype=dtype).element_size()
+    n = batch * max(1, min(batches, DATA_BYTES // per_batch))
+    g = torch.Generator(device=device).manual_seed(seed)
+    if dtype == torch.uint8:
+        return torch.randint(0, 256, (n, *shape), generator=g, device=device, dtype=torch.uint8)
+    return torch.randn((n, *shape), generator=g, device=device).to(dtype)
+
+
+def make_normalizer(data: torch.Tensor, modality: str) -> Normalizer:
+    channels, dims = data.shape[1], data.ndim - 2
+    if modality != "image":
+        return Normalizer.identity(channels, dims)
+    x = data[:4096].float() / 255  # random pixels: a few thousand give the statistics
+    over = [0] + list(range(2, x.ndim))
+    return Normalizer(x.mean(over), x.std(over).clamp_min(1e-6), dims)
+
+
+def run(cfg: DictConfig) -> dict:
+    start = time.perf_counter()
+    validate(cfg)
+    from viewmaker_cli.training.pretrain import quiet_lightning
+
+    quiet_lightning()
+    b = cfg.bench
+    device = pick_device(b.device)
+    shape, modality, arch = parse_shape(str(b.shape))
+    precision = b.precision or ("bf16-mixed" if device.type == "cuda" else "32-true")
+    config = pretrain_config(cfg, modality, arch)
+    data = random_data(shape, modality, b.batch_size, b.warmup + b.steps, device, cfg.seed)
+    if device.type == "cuda":
+        torch.backends.cudnn.benchmark = True  # fixed shapes; the authors' runs had it on (reference §7.23)
+    setup = Setup(config, data, make_normalizer(data, modality), SPEECH_META if modality == "audio" else {},
+                  device, precision, b.warmup, b.steps)
+    modes = {}
+    for mode in dict.fromkeys(b.modes):
+        log.info("bench %s: %s", mode, MODES[mode][2])
+        modes[mode] = {"what": MODES[mode][2], **run_mode(setup, mode)}
+        modes[mode]["precision"] = "32-true" if mode == "reference" else precision
+    reference = modes.get("reference", {}).get("images_per_s")
+    for result in modes.values():
+        result["ratio_to_reference"] = result["images_per_s"] / reference if reference else None
+    record = {
+        "device": _device(device),
+        "versions": versions(),
+        "git": git_state(),
+        "shape": list(shape),
+        "modality": modality,
+        "batch_size": b.batch_size,
+        "steps": b.steps,
+        "warmup": b.warmup,
+        "precision": precision,
+        "compile": {"setting": b.compile, "enabled": compile_enabled(b.compile, device)},
+        "model": config["model"],
+        "views": {k: config["views"][k] for k in ("width", "num_res_blocks")},
+        "budget": cfg.budget,
+        "data_mib": data.numel() * data.element_size() / 2**20,
+        "modes": modes,
+        "wall_s": round(time.perf_counter() - start, 2),
+    }
+    path = Path(HydraConfig.get().runtime.output_dir) / BENCH_FILE
+    atomic_write_text(path, json.dumps(record, indent=2) + "\n")
+    print_table(record, path)
+    return record
+
+
+def _device(device: torch.device) -> dict:
+    """The device the bench ran on (not necessarily the machine's first GPU: bench.device=cpu)."""
+    if device.type == "cuda":
+        return {"type": "cuda", "name": torch.cuda.get_device_name(device), "count": torch.cuda.device_count()}
+    return {"type": "cpu", "name": platform.processor() or platform.machine(), "threads": torch.get_num_threads()}
+
+
+def print_table(record: dict, path: Path) -> None:
+    shape = "x".join(map(str, record["shape"]))
+    m = record["model"]
+    table = Table(title=f"vmk bench: {record['device']['type']} ({record['device']['name']}), "
+                        f"{shape}, batch {record['batch_size']}, {m['arch']} width {m['width']}")
+    table.add_column("mode", no_wrap=True, min_width=12)
+    for column in ("images/s", "x ref", "step ms", "peak MiB", "warm-up s", "compile s"):
+        table.add_column(column, justify="right", no_wrap=True)
+
+    def fmt(value, spec: str) -> str:
+        return "-" if value is None else format(value, spec)
+
+    for mode, r in record["modes"].items():
+        table.add_row(mode, fmt(r["images_per_s"], ",.0f"), fmt(r["ratio_to_reference"], ".2f"), fmt(r["step_ms"], ".1f"),
+                      fmt(r["peak_memory_mib"], ",.0f"), fmt(r["warmup_s"], ".2f"), fmt(r["compile_s"], ".1f"))
+    console = Console()
+    console.print(table)
+    compiled = "on" if record["compile"]["enabled"] else "off"
+    console.print(
+        f"precision {record['precision']} (reference: fp32 eager NCHW), torch.compile {compiled}, "
+        f"{record['warmup']} warm-up + {record['steps']} timed steps per mode, torch {record['versions']['torch']}"
+    )
+    console.print(f"bench: {path}")

@@ -1,0 +1,59 @@
+"""What `vmk views` and `vmk embed` share: the checkpoint's networks and the data to run them on, chosen by
+the same convention as `vmk probe` (data defaults to the dataset the checkpoint was pretrained on)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+from omegaconf import DictConfig, OmegaConf
+
+from viewmaker_cli.errors import UserError
+
+
+def pick_device(name: str) -> torch.device:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name not in ("cpu", "cuda"):
+        raise UserError(f"device={name} is not supported (choose from: auto, cpu, cuda)")
+    if name == "cuda" and not torch.cuda.is_available():
+        raise UserError("device=cuda but torch sees no CUDA device (use device=cpu or device=auto)")
+    return torch.device(name)
+
+
+def check_ckpt_given(cfg: DictConfig, command: str) -> None:
+    """Before the slow imports: a missing or mistyped ckpt fails in about a second."""
+    if not cfg.ckpt:
+        raise UserError(f"no checkpoint given: vmk {command} ckpt=PATH (e.g. outputs/.../checkpoints/last.ckpt)")
+    if not Path(cfg.ckpt).expanduser().is_file():
+        raise UserError(f"ckpt={cfg.ckpt}: no such file")
+
+
+def load_run(cfg: DictConfig, device: torch.device):
+    """(pretrained networks, data config used, splits) for `cfg.ckpt` and `cfg.data`; UserError when the
+    data cannot feed the checkpoint's encoder."""
+    from viewmaker_cli.data import load_dataset
+    from viewmaker_cli.data.registry import config_options, get_info
+    from viewmaker_cli.training.pretrained import load_pretrained
+
+    if cfg.data.name:
+        get_info(cfg.data.name)  # an unknown name fails before the checkpoint is read
+    pretrained = load_pretrained(cfg.ckpt, device)
+    config = pretrained.config
+    data = OmegaConf.to_container(cfg.data) if cfg.data.name else config["data"]
+    splits = load_dataset(
+        data["name"], root=data["root"], download=data["download"], pad_to=data["pad_to"],
+        options=config_options(data, config["modality"]["name"]),
+    )
+    expected, found = tuple(pretrained.input_shape), tuple(splits.input_shape)
+    if found != expected:
+        raise UserError(
+            f"ckpt={cfg.ckpt} was trained on inputs of shape {expected} ({config['data']['name']}), "
+            f"but data={data['name']} has shape {found}: choose data of the same shape"
+        )
+    return pretrained, data, splits
+
+
+def model_space(x: torch.Tensor) -> torch.Tensor:
+    """Stored examples as the views and the normaliser take them: uint8 images to floats in [0,1]."""
+    return x.float().div(255) if x.dtype == torch.uint8 else x.float()

@@ -1,0 +1,93 @@
+"""The paper's Figure 1 for a saved run: each row an input, then several of its views, then the |δ| heat map
+of the first view, as RGB grids (training/view_grid.py's layout), and those grids as PNG and GIF frames.
+
+What is drawn: images as images; a front end that turns stored examples into the encoder's input (speech
+stored as waveforms) is applied first, so its log-mels are drawn; spectrograms are drawn with the lowest
+frequency at the bottom, and those with several channels (sensor) as the mean over channels, the heat map
+then being |δ| of that mean; raw series [C, T] as a channels × time map. Non-image inputs get a colormap."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import numpy as np
+import torch
+from PIL import Image
+from torch import Tensor
+
+from viewmaker_cli.training.view_grid import view_grid
+
+GAP = 2  # pixels between tiles
+
+
+def drawable(t: Tensor, modality: str) -> Tensor:
+    """What is drawn of a batch: images as they are; spectrograms [B, C, F, T] (not images) with the lowest
+    frequency at the bottom and C > 1 channels as their mean; raw series [B, C, T] as they are."""
+    if modality == "image" or t.ndim != 4:
+        return t
+    return t.mean(1, keepdim=True).flip(2)
+
+
+@torch.no_grad()
+def figure_grids(
+    view: Callable[[Tensor], Tensor], x: Tensor, num_views: int, frames: int, seed: int,
+    prepare: Callable[[Tensor], Tensor],
+) -> list[Tensor]:
+    """`frames` grids [3, H, W] in [0,1], each of `x` beside `num_views` fresh views, reproducible by `seed`
+    and without touching the global random stream. `prepare` maps inputs and views to what is drawn."""
+    grids = []
+    with torch.random.fork_rng(devices=[x.device] if x.device.type == "cuda" else []):
+        torch.manual_seed(seed)
+        drawn = prepare(x).float().cpu()
+        for _ in range(frames):
+            # One call for all views: the view families draw their randomness per example.
+            views = view(x.repeat(num_views, *(1,) * (x.ndim - 1))).float().chunk(num_views)
+            grids.append(view_grid(drawn, [prepare(v).float().cpu() for v in views]))
+    return grids
+
+
+def colorize(rgb: np.ndarray, columns: int, cmap: str) -> np.ndarray:
+    """Give the input and view columns of a grid [H, W, 3] a colormap where view_grid drew them in grey (the
+    heat map, the last column, keeps its own colours)."""
+    import matplotlib
+
+    body = rgb[:, : rgb.shape[1] * (columns - 1) // columns]
+    if np.ptp(body, axis=2).max() > 1e-6:  # already in colour
+        return rgb
+    out = rgb.copy()
+    out[:, : body.shape[1]] = matplotlib.colormaps[cmap](body[..., 0])[..., :3]
+    return out
+
+
+def grid_image(grid: Tensor, rows: int, columns: int, tile_px: int, cmap: str | None, isotropic: bool) -> Image.Image:
+    """A grid as an RGB image, each tile enlarged (nearest neighbour) to at least `tile_px` on each side;
+    `isotropic` keeps the tiles' aspect ratio (images), otherwise each axis is enlarged on its own."""
+    h, w = grid.shape[1] // rows, grid.shape[2] // columns
+    rgb = grid.permute(1, 2, 0).clamp(0, 1).numpy()
+    if cmap is not None:
+        rgb = colorize(rgb, columns, cmap)
+    sy, sx = math.ceil(tile_px / h), math.ceil(tile_px / w)
+    if isotropic:
+        sy = sx = max(sy, sx)
+    pixels = (rgb * 255).round().astype(np.uint8).repeat(sy, axis=0).repeat(sx, axis=1)
+    # A white gap between tiles, so that neighbouring rows and columns do not run into each other.
+    tiles = pixels.reshape(rows, h * sy, columns, w * sx, 3)
+    tiles = np.pad(tiles, ((0, 0), (0, GAP), (0, 0), (0, GAP), (0, 0)), constant_values=255)
+    return Image.fromarray(tiles.reshape(rows * (h * sy + GAP), columns * (w * sx + GAP), 3)[:-GAP, :-GAP])
+
+
+def save_png(image: Image.Image, path) -> None:
+    image.save(path, format="PNG")
+
+
+def save_gif(images: list[Image.Image], path, frame_ms: int) -> None:
+    """An endless loop with one palette for all frames and no dithering, so that what stays the same (the
+    originals) does not flicker. Pillow merges a frame identical to the one before it into a longer frame."""
+    width, height = images[0].size
+    sheet = Image.new("RGB", (width, height * len(images)))
+    for k, image in enumerate(images):
+        sheet.paste(image, (0, k * height))
+    palette = sheet.quantize(colors=256, method=Image.Quantize.MEDIANCUT)
+    frames = [image.quantize(palette=palette, dither=Image.Dither.NONE) for image in images]
+    frames[0].save(path, format="GIF", save_all=True, append_images=frames[1:], duration=frame_ms, loop=0)
