@@ -3,11 +3,10 @@
 import csv
 import json
 import os
-import subprocess
-import sys
 
 import pytest
 import torch
+from vmk_process import run_vmk
 
 TINY = [
     "model.width=4", "views.width=4", "views.num_res_blocks=1", "data.batch_size=32",
@@ -16,9 +15,7 @@ TINY = [
 
 
 def vmk(*args, cwd=None):
-    env = {**os.environ, "HYDRA_FULL_ERROR": "0"}
-    env.pop("VMK_VERBOSE", None)
-    return subprocess.run([sys.executable, "-m", "viewmaker_cli", *args], capture_output=True, text=True, cwd=cwd, env=env, timeout=300)
+    return run_vmk(*args, cwd=cwd)
 
 
 @pytest.fixture(scope="module")

@@ -1,18 +1,17 @@
 """`data=tensor_file`: labelled files pretrain and probe; unlabelled ones pretrain and skip the probe."""
 
 import json
-import subprocess
-import sys
 
 import numpy as np
 import torch
+from vmk_process import run_vmk
 
 TINY = ["model.width=4", "views.width=4", "views.num_res_blocks=1", "trainer.max_steps=2", "probe.epochs=2",
         "data.batch_size=8", "data=tensor_file"]
 
 
 def vmk(*args):
-    return subprocess.run([sys.executable, "-m", "viewmaker_cli", *args], capture_output=True, text=True, timeout=300)
+    return run_vmk(*args)
 
 
 def test_labelled_npz_pretrains_and_probes(tmp_path):

@@ -2,36 +2,10 @@
 
 The real CLI in this process (a second start-up of torch and Lightning per case would cost seconds)."""
 
-import logging
-import sys
-
 import pytest
-
-from viewmaker_cli.cli import main
 
 TINY = ["model.width=4", "views.width=4", "views.num_res_blocks=1", "trainer.max_steps=1", "probe.enabled=false",
         "trainer.accelerator=cpu"]
-
-
-def vmk(args, capsys, monkeypatch) -> tuple[int, str]:
-    """Exit code and stderr of `vmk ARGS`, leaving sys.argv and the root logger (Hydra adds handlers) as they were."""
-    monkeypatch.delenv("HYDRA_FULL_ERROR", raising=False)
-    monkeypatch.delenv("VMK_VERBOSE", raising=False)
-    monkeypatch.setattr(sys, "argv", list(sys.argv))
-    root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
-    try:
-        main(args)
-        code = 0
-    except SystemExit as stop:
-        code = stop.code if isinstance(stop.code, int) else 1
-    finally:
-        for handler in root.handlers:
-            if handler not in handlers:
-                handler.close()
-        root.handlers[:] = handlers
-        root.setLevel(level)
-    return code, capsys.readouterr().err
 
 
 @pytest.mark.parametrize(
@@ -43,9 +17,8 @@ def vmk(args, capsys, monkeypatch) -> tuple[int, str]:
     ],
     ids=["batch-not-divisible", "syncbn-on-cpu", "unsupported-strategy"],
 )
-def test_multi_device_mistakes_are_one_line_and_exit_2(overrides, message, tmp_path, capsys, monkeypatch):
-    monkeypatch.setenv("VMK_CACHE", str(tmp_path / "cache"))
-    code, err = vmk(["pretrain", *TINY, *overrides, f"hydra.run.dir={tmp_path / 'run'}"], capsys, monkeypatch)
+def test_multi_device_mistakes_are_one_line_and_exit_2(overrides, message, tmp_path, vmk):
+    code, _, err = vmk("pretrain", *TINY, *overrides, f"hydra.run.dir={tmp_path / 'run'}")
     lines = err.strip().splitlines()
     assert code == 2 and len(lines) == 1 and message in lines[0], err
     assert not (tmp_path / "run" / "checkpoints").exists() and not (tmp_path / "run" / "results.json").exists()

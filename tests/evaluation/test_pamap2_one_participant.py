@@ -5,7 +5,7 @@ import importlib.util
 from pathlib import Path
 
 import torch
-from conftest import probe_config
+from probe_fixtures import probe_config
 from omegaconf import OmegaConf
 
 from viewmaker_cli.data import load_dataset

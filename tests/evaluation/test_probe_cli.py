@@ -2,14 +2,12 @@
 bad setting through viewmaker_cli.cli.main in this process."""
 
 import json
-import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
-from conftest import write_mnist
+from probe_fixtures import write_mnist
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+from vmk_process import run_vmk
 
 TINY = ["data=tensor_file", "model.width=4", "views.width=4", "views.num_res_blocks=1", "data.batch_size=8",
         "trainer.max_steps=2", "trainer.image_every_n_steps=0", "probe.epochs=2"]
@@ -18,10 +16,8 @@ PROBES = ["probe.kind=paper", "probe.paper.image.epochs=1", "probe.paper.image_t
           "probe.severities=[5]", "probe.corruption_examples=8"]
 
 
-def vmk(*args, data_home):
-    env = {**os.environ, "HYDRA_FULL_ERROR": "0", "VMK_DATA": str(data_home), "VMK_CACHE": str(data_home / "cache")}
-    env.pop("VMK_VERBOSE", None)
-    return subprocess.run([sys.executable, "-m", "viewmaker_cli", *args], capture_output=True, text=True, env=env, timeout=300)
+def vmk_process(*args, data_home):
+    return run_vmk(*args, env={"VMK_DATA": str(data_home), "VMK_CACHE": str(data_home / "cache")})
 
 
 def pretrain(base):
@@ -31,12 +27,12 @@ def pretrain(base):
     x_test = (rng.integers(0, 120, (24, 1, 32, 32)) + 30 * y_test[:, None, None, None]).astype(np.uint8)
     np.savez(base / "d.npz", x=x, y=y, x_test=x_test, y_test=y_test)
     write_mnist(base / "data" / "mnist")
-    result = vmk("pretrain", *TINY, *PROBES, f"data.path={base / 'd.npz'}", f"hydra.run.dir={base / 'run'}", data_home=base / "data")
+    result = vmk_process("pretrain", *TINY, *PROBES, f"data.path={base / 'd.npz'}", f"hydra.run.dir={base / 'run'}", data_home=base / "data")
     assert result.returncode == 0, result.stderr[-3000:]
     return json.loads((base / "run" / "results.json").read_text())
 
 
-def test_pretrain_writes_every_kind_and_the_checkpoint_reproduces_them(tmp_path, vmk_main):
+def test_pretrain_writes_every_kind_and_the_checkpoint_reproduces_them(tmp_path, vmk):
     record = pretrain(tmp_path)
     metrics, protocol = record["metrics"], record["protocol"]
     for name in ("probe_top1", "knn_top1", "linear_top1", "untrained_probe_top1", "untrained_knn_top1",
@@ -51,7 +47,7 @@ def test_pretrain_writes_every_kind_and_the_checkpoint_reproduces_them(tmp_path,
     events.Reload()
     assert {"probe/probe_top1", "probe/knn_top1", "probe/transfer/mnist/probe_top1"} <= set(events.Tags()["scalars"])
 
-    code, stderr = vmk_main("probe", f"ckpt={tmp_path / 'run' / 'checkpoints' / 'last.ckpt'}", "probe.kind=knn",
+    code, _, stderr = vmk("probe", f"ckpt={tmp_path / 'run' / 'checkpoints' / 'last.ckpt'}", "probe.kind=knn",
                             "probe.also=[paper]", "probe.paper.image.epochs=1", "probe.label_fraction=0.5",
                             "probe.baseline=false", f"hydra.run.dir={tmp_path / 'probe'}")
     assert code == 0, stderr[-3000:]
@@ -61,8 +57,8 @@ def test_pretrain_writes_every_kind_and_the_checkpoint_reproduces_them(tmp_path,
     assert again["metrics"]["paper_top1"] == pytest.approx(metrics["probe_top1"], abs=1e-6)  # seeded views
 
 
-def test_a_bad_probe_setting_stops_the_run_before_training_in_one_line(tmp_path, vmk_main):
-    code, stderr = vmk_main("pretrain", "probe.also=[knnn]", f"hydra.run.dir={tmp_path}")
+def test_a_bad_probe_setting_stops_the_run_before_training_in_one_line(tmp_path, vmk):
+    code, _, stderr = vmk("pretrain", "probe.also=[knnn]", f"hydra.run.dir={tmp_path}")
     assert code == 2 and stderr.strip().splitlines() == [
         "vmk: error: probe.also: unknown probe kind 'knnn' (choose from: linear, paper, knn)"
     ], stderr

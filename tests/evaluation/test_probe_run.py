@@ -5,7 +5,7 @@ import dataclasses
 
 import pytest
 import torch
-from conftest import probe_config, write_mnist
+from probe_fixtures import probe_config, write_mnist
 from omegaconf import OmegaConf
 
 from viewmaker_cli.data import Splits, load_dataset

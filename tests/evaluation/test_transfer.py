@@ -4,7 +4,7 @@ shapes refused in one line."""
 import numpy as np
 import pytest
 import torch
-from conftest import write_mnist
+from probe_fixtures import write_mnist
 from PIL import Image
 
 from viewmaker_cli.data import Splits

@@ -1,10 +1,9 @@
 """Shared by the `vmk views` / `vmk embed` tests: two tiny pretrained runs (image, sensor), made once per
-test session (once across xdist workers), and the real CLI run in-process (no second import of torch)."""
+test session (once across xdist workers), the in-process CLI is the `vmk` fixture of tests/conftest.py."""
 
 from __future__ import annotations
 
 import json
-import logging
 import os
 import subprocess
 import sys
@@ -43,35 +42,3 @@ def ckpts(tmp_path_factory) -> dict[str, Path]:
             paths = _pretrain_all(shared)
             done.write_text(json.dumps({k: str(v) for k, v in paths.items()}))
         return {k: Path(v) for k, v in json.loads(done.read_text()).items()}
-
-
-@pytest.fixture
-def vmk(capsys, monkeypatch, tmp_path):
-    """vmk(*args) -> (exit code, stdout, stderr) through viewmaker_cli.cli.main in this process, leaving
-    sys.argv and the root logger's handlers (Hydra adds its own) as they were; no data or cache of this machine."""
-    from viewmaker_cli.cli import main
-
-    monkeypatch.setenv("VMK_DATA", str(tmp_path / "vmk-data"))
-    monkeypatch.setenv("VMK_CACHE", str(tmp_path / "vmk-cache"))
-    monkeypatch.delenv("HYDRA_FULL_ERROR", raising=False)
-    monkeypatch.delenv("VMK_VERBOSE", raising=False)
-
-    def run(*args: str) -> tuple[int, str, str]:
-        monkeypatch.setattr(sys, "argv", list(sys.argv))
-        root = logging.getLogger()
-        handlers, level = root.handlers[:], root.level
-        try:
-            main(list(args))
-            code = 0
-        except SystemExit as stop:
-            code = stop.code if isinstance(stop.code, int) else 1
-        finally:
-            for handler in root.handlers:
-                if handler not in handlers:
-                    handler.close()
-            root.handlers[:] = handlers
-            root.setLevel(level)
-        captured = capsys.readouterr()
-        return code, captured.out, captured.err
-
-    return run

@@ -6,13 +6,11 @@ and the sweep is the expensive part."""
 
 import csv
 import json
-import os
 import statistics
-import subprocess
-import sys
 
 import pytest
 from PIL import Image
+from vmk_process import run_vmk
 
 TINY = ["modality=sensor", "model.width=4", "views.width=4", "views.num_res_blocks=1", "data.batch_size=8",
         "trainer.max_steps=2", "probe.epochs=2", "probe.baseline=false", "trainer.log_every_n_steps=1",
@@ -21,9 +19,7 @@ BUDGETS = (0.02, 0.05)
 
 
 def vmk(*args, cwd=None):
-    env = {**os.environ, "HYDRA_FULL_ERROR": "0"}
-    env.pop("VMK_VERBOSE", None)
-    return subprocess.run([sys.executable, "-m", "viewmaker_cli", *args], capture_output=True, text=True, cwd=cwd, env=env, timeout=300)
+    return run_vmk(*args, cwd=cwd)
 
 
 def test_sweep_end_writes_table_and_plot_and_every_run_logs_tensorboard(tmp_path):

@@ -8,14 +8,14 @@ import sys
 import time
 
 import torch
+from vmk_process import run_vmk
 
 RUN = ["model.width=4", "views.width=4", "views.num_res_blocks=1", "data.batch_size=16", "probe.enabled=false",
        "trainer.log_every_n_steps=5", "trainer.image_every_n_steps=0", "deterministic=true"]
 
 
 def vmk(*args, **kwargs):
-    return subprocess.run([sys.executable, "-m", "viewmaker_cli", "pretrain", *args], capture_output=True, text=True,
-                          timeout=300, **kwargs)
+    return run_vmk("pretrain", *args, **kwargs)
 
 
 def weights(run_dir):

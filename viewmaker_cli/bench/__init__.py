@@ -1,4 +1,3 @@
-"""`vmk bench` (the authors' algorithm against vmk's training steps) and the fast-path switches it measures.
+"""`vmk bench`: the authors' algorithm against vmk's training steps, on the current device.
 
-Nothing is imported here: training/module.py imports `fastpath`, and the bench imports the training module.
-"""
+The switches it measures (torch.compile, fused optimisers) live in training/fastpath.py."""

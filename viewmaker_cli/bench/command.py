@@ -15,7 +15,7 @@ from omegaconf import DictConfig, OmegaConf
 from rich.console import Console
 from rich.table import Table
 
-from viewmaker_cli.bench.fastpath import COMPILE_SETTINGS, compile_enabled
+from viewmaker_cli.training.fastpath import COMPILE_SETTINGS, compile_enabled
 from viewmaker_cli.bench.modes import MODES, Setup, run_mode
 from viewmaker_cli.config import PretrainConfig
 from viewmaker_cli.errors import UserError

@@ -18,7 +18,7 @@ import lightning as L
 import torch
 from torch import Tensor
 
-from viewmaker_cli.bench.fastpath import compile_enabled, compile_module, is_compiled, optimizer_flags
+from viewmaker_cli.training.fastpath import compile_enabled, compile_module, is_compiled, optimizer_flags
 from viewmaker_cli.bench.reference import build_reference, reference_step
 from viewmaker_cli.objectives.simclr import simclr_loss
 from viewmaker_cli.training.batches import step_loader

@@ -9,6 +9,7 @@ import torch
 from torch import Tensor, nn
 
 from viewmaker_cli.data import Splits
+from viewmaker_cli.training.fastpath import optimizer_flags
 
 
 @torch.no_grad()
@@ -74,7 +75,7 @@ def train_linear_head(
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         head = nn.Linear(train_f.shape[1], num_classes).to(device)
-    optimizer = torch.optim.Adam(head.parameters(), lr=protocol.lr, weight_decay=protocol.weight_decay)
+    optimizer = torch.optim.Adam(head.parameters(), lr=protocol.lr, weight_decay=protocol.weight_decay, **optimizer_flags(device))
     n = train_f.shape[0]
     for _ in range(protocol.epochs):
         order = torch.randperm(n, generator=generator).to(device)

@@ -64,7 +64,7 @@ def _nt_xent(z1: Tensor, z2: Tensor, candidates: Tensor, temperature: float) -> 
     rows = torch.arange(n, device=logits.device)
     own = torch.cat([offset + rows, total + offset + rows])  # each anchor's own column: masked out
     partner = torch.cat([total + offset + rows, offset + rows])
-    logits = logits.index_put((torch.arange(2 * n, device=logits.device), own), logits.new_tensor(float("-inf")))
+    logits = logits.index_put((torch.arange(2 * n, device=logits.device), own), torch.full((), float("-inf"), dtype=logits.dtype, device=logits.device))
     return F.cross_entropy(logits, partner)
 
 

@@ -28,7 +28,7 @@ import lightning as L
 import torch
 from torch import Tensor, nn
 
-from viewmaker_cli.bench.fastpath import compile_enabled, compile_module, optimizer_flags
+from viewmaker_cli.training.fastpath import compile_enabled, compile_module, optimizer_flags
 from viewmaker_cli.errors import UserError
 from viewmaker_cli.models import ResNetSmall
 from viewmaker_cli.objectives.byol import ema_update
@@ -133,6 +133,7 @@ class PretrainSystem(L.LightningModule):
         torch.nn.parallel.DistributedDataParallel._set_params_and_buffers_to_ignore_for_model(self, ["train_x", "train_y"])
         self._channels_last = False
         self._last_log = None
+        self._viewmaker_loss: Tensor | None = None  # alternating: the viewmaker step's own loss, for the log
         self._diverged: Tensor | None = None  # accumulated on the device: no sync per step
 
     # -- data ------------------------------------------------------------------------------------------
@@ -292,6 +293,7 @@ class PretrainSystem(L.LightningModule):
             self.manual_backward(adversarial)
             distributed.average_gradients(viewmaker_opt)
             viewmaker_opt.step()
+            self._viewmaker_loss = adversarial.detach()  # on fresh views through the updated encoder
         finally:
             self.encoder.requires_grad_(True)
             self.objective.requires_grad_(True)
@@ -329,8 +331,9 @@ class PretrainSystem(L.LightningModule):
             "distortion/max_abs": delta.amax(1).mean(),
             "lr/encoder": encoder_opt.param_groups[0]["lr"],
         }
-        if viewmaker_opt is not None:
-            scalars["train/viewmaker_loss"] = -self.cfg["views"]["loss_weight"] * loss
+        if viewmaker_opt is not None:  # simultaneous: the same forward, so exactly −w·L
+            adversarial = self._viewmaker_loss if self._viewmaker_loss is not None else -self.cfg["views"]["loss_weight"] * loss
+            scalars["train/viewmaker_loss"] = distributed.mean_over_ranks(adversarial)
             scalars["lr/viewmaker"] = viewmaker_opt.param_groups[0]["lr"]
         if self.cfg["modality"]["name"] == "image":  # pixels in [0,1]: PSNR = −10·log10(MSE)
             scalars["distortion/psnr"] = (-10 * torch.log10(delta.pow(2).mean(1).clamp_min(1e-12))).mean()

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from conftest import CifarWriter, cifar_images, py2_pickle
+from cifar_files import CifarWriter, cifar_images, py2_pickle
 
 from viewmaker_cli.data.images import cifar
 from viewmaker_cli.errors import UserError

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from conftest import CifarWriter
+from cifar_files import CifarWriter
 
 from viewmaker_cli.data import DATASETS
 from viewmaker_cli.data.images import corners

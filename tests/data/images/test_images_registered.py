@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import CifarWriter
+from cifar_files import CifarWriter
 from omegaconf import OmegaConf
 
 import viewmaker_cli.data.images  # noqa: F401 - registers the datasets

@@ -6,7 +6,7 @@ import lightning as L
 import pytest
 import torch
 
-from viewmaker_cli.bench import fastpath
+from viewmaker_cli.training import fastpath
 from viewmaker_cli.errors import UserError
 from viewmaker_cli.training.batches import step_loader
 from viewmaker_cli.training.module import Normalizer, PretrainSystem
