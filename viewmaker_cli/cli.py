@@ -18,7 +18,7 @@ CONF_DIR = str(Path(__file__).resolve().parent.parent / "conf")
 # name -> (module:function run with the composed config, one-line description)
 COMMANDS: dict[str, tuple[str, str]] = {
     "pretrain": ("viewmaker_cli.training.pretrain:run", "pretrain an encoder with learned (or other) views, probe it, write results"),
-    "probe": ("viewmaker_cli.evaluation.probe_command:run", "linear probe of a saved encoder: vmk probe ckpt=PATH"),
+    "probe": ("viewmaker_cli.evaluation.probe_command:run", "probe a saved encoder: vmk probe ckpt=PATH [probe.kind=linear|paper|knn]"),
     "report": ("viewmaker_cli.reporting.report_command:run", "one table over many runs: vmk report DIR [DIR...]"),
     "views": ("viewmaker_cli.export.views_command:run", "PNG grid + GIF of a saved run's views: vmk views ckpt=PATH"),
     "embed": ("viewmaker_cli.export.embed_command:run", "features per split + encoder.safetensors: vmk embed ckpt=PATH"),
