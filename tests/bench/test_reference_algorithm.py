@@ -4,7 +4,7 @@ networks, a backward after each, the encoder stepped first, the viewmaker second
 import torch
 
 from viewmaker_cli.bench.reference import build_reference, reference_step
-from viewmaker_cli.training.module import Normalizer, build_encoder
+from viewmaker_cli.models.encoder import Normalizer, build_encoder
 from viewmaker_cli.views.viewmaker import Viewmaker
 
 CFG = {

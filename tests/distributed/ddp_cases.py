@@ -13,7 +13,8 @@ from viewmaker_cli.objectives.instdisc import InstDisc
 from viewmaker_cli.objectives.simclr import SimCLR
 from viewmaker_cli.objectives.wmse import WMSE
 from viewmaker_cli.training.batches import step_loader
-from viewmaker_cli.training.module import Normalizer, PretrainSystem
+from viewmaker_cli.models.encoder import Normalizer
+from viewmaker_cli.training.module import PretrainSystem
 from viewmaker_cli.training.pretrain import trainer_kwargs
 
 WORLD = 2

@@ -2,7 +2,7 @@ import torch
 
 from viewmaker_cli.evaluation.linear_probe import ProbeProtocol, embed, fit_linear_probe
 from viewmaker_cli.models import ResNetSmall
-from viewmaker_cli.training.module import Normalizer
+from viewmaker_cli.models.encoder import Normalizer
 
 
 def blobs(n, seed):

@@ -11,7 +11,7 @@ from omegaconf import OmegaConf
 from viewmaker_cli.data import load_dataset
 from viewmaker_cli.evaluation.probe_run import probe_with_baseline
 from viewmaker_cli.evaluation.settings import check_probe_config
-from viewmaker_cli.training.module import Normalizer, build_encoder
+from viewmaker_cli.models.encoder import Normalizer, build_encoder
 from viewmaker_cli.views.families import build_views
 
 # The sensor tests' writer of PAMAP2 files (tests/data/sensor is not a package).

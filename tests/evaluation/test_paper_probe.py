@@ -12,7 +12,7 @@ from viewmaker_cli.evaluation.kinds import Encoded, Task, evaluate, fit
 from viewmaker_cli.evaluation.paper_probe import PaperProtocol, train_paper_head
 from viewmaker_cli.evaluation.settings import protocol_for
 from viewmaker_cli.models import ResNetSmall
-from viewmaker_cli.training.module import Normalizer
+from viewmaker_cli.models.encoder import Normalizer
 
 
 class Recorder(nn.Module):

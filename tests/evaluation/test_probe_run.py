@@ -16,7 +16,7 @@ from viewmaker_cli.evaluation.knn import knn_predict
 from viewmaker_cli.evaluation.linear_probe import embed
 from viewmaker_cli.evaluation.probe_run import probe_with_baseline
 from viewmaker_cli.evaluation.settings import check_probe_config
-from viewmaker_cli.training.module import Normalizer, build_encoder
+from viewmaker_cli.models.encoder import Normalizer, build_encoder
 from viewmaker_cli.views.families import build_views
 
 

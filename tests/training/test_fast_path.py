@@ -9,7 +9,8 @@ import torch
 from viewmaker_cli.training import fastpath
 from viewmaker_cli.errors import UserError
 from viewmaker_cli.training.batches import step_loader
-from viewmaker_cli.training.module import Normalizer, PretrainSystem
+from viewmaker_cli.models.encoder import Normalizer
+from viewmaker_cli.training.module import PretrainSystem
 
 
 class Tiny(torch.nn.Module):

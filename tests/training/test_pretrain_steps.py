@@ -5,7 +5,8 @@ import pytest
 import torch
 
 from viewmaker_cli.training.batches import DataOrder, step_loader
-from viewmaker_cli.training.module import Normalizer, PretrainSystem, reverse_grad
+from viewmaker_cli.models.encoder import Normalizer
+from viewmaker_cli.training.module import PretrainSystem, reverse_grad
 
 
 def tiny_config(update: str, views: str = "learned") -> dict:

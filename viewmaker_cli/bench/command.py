@@ -20,7 +20,7 @@ from viewmaker_cli.bench.modes import MODES, Setup, run_mode
 from viewmaker_cli.config import PretrainConfig
 from viewmaker_cli.errors import UserError
 from viewmaker_cli.reporting.results import atomic_write_text, git_state, versions
-from viewmaker_cli.training.module import ARCHS, Normalizer
+from viewmaker_cli.models.encoder import ARCHS, Normalizer
 from viewmaker_cli.views.viewmaker import NORMS
 
 log = logging.getLogger("vmk")

@@ -22,7 +22,8 @@ from viewmaker_cli.training.fastpath import compile_enabled, compile_module, is_
 from viewmaker_cli.bench.reference import build_reference, reference_step
 from viewmaker_cli.objectives.simclr import simclr_loss
 from viewmaker_cli.training.batches import step_loader
-from viewmaker_cli.training.module import Normalizer, PretrainSystem, build_encoder
+from viewmaker_cli.models.encoder import Normalizer, build_encoder
+from viewmaker_cli.training.module import PretrainSystem
 from viewmaker_cli.views.families import build_views
 
 # mode -> (views.name, views.update, what it is)

@@ -22,7 +22,7 @@ from viewmaker_cli.evaluation.few_label import stratified_subset
 from viewmaker_cli.evaluation.kinds import Encoded, Task, evaluate, fit
 from viewmaker_cli.evaluation.settings import kinds, protocol_for, views_description
 from viewmaker_cli.evaluation.transfer import load_transfer
-from viewmaker_cli.training.module import build_encoder
+from viewmaker_cli.models.encoder import build_encoder
 
 log = logging.getLogger("vmk")
 

@@ -26,7 +26,7 @@ FORMAT, FORMAT_VERSION = "vmk-encoder", 1
 def normalization(normalizer: torch.nn.Module, stored_dtype: torch.dtype, data_meta: dict) -> dict:
     """How a stored example becomes the encoder's input."""
     scale = "uint8 / 255 (images in [0,1])" if stored_dtype == torch.uint8 else "as stored (float)"
-    from viewmaker_cli.training.module import Normalizer
+    from viewmaker_cli.models.encoder import Normalizer
 
     if isinstance(normalizer, Normalizer):
         return {

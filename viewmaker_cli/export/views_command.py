@@ -37,7 +37,7 @@ def run(cfg: DictConfig) -> dict:
     from viewmaker_cli.export.saved_run import load_run, model_space
     from viewmaker_cli.export.view_figure import drawable, figure_grids, grid_image, save_gif, save_png
     from viewmaker_cli.reporting.results import atomic_write_text
-    from viewmaker_cli.training.module import Normalizer
+    from viewmaker_cli.models.encoder import Normalizer
 
     pretrained, data, splits = load_run(cfg, device)
     pool_x, pool_y = (splits.test_x, splits.test_y) if cfg.split == "test" else (splits.train_x, splits.train_y)

@@ -33,7 +33,8 @@ from viewmaker_cli.reporting.results import write_results
 from viewmaker_cli.training import distributed
 from viewmaker_cli.training.batches import step_loader
 from viewmaker_cli.training.checkpoint import AtomicCheckpointIO, load_checkpoint, save_checkpoint
-from viewmaker_cli.training.module import ARCHS, Normalizer, PretrainSystem
+from viewmaker_cli.models.encoder import ARCHS, Normalizer
+from viewmaker_cli.training.module import PretrainSystem
 from viewmaker_cli.training.view_grid import ViewGridLogger
 
 log = logging.getLogger("vmk")

@@ -10,7 +10,7 @@ from torch import nn
 
 from viewmaker_cli.data.speech.frontend import LogMelFrontend
 from viewmaker_cli.training.checkpoint import load_checkpoint
-from viewmaker_cli.training.module import Normalizer, build_encoder
+from viewmaker_cli.models.encoder import Normalizer, build_encoder
 from viewmaker_cli.views.families import build_views
 
 
