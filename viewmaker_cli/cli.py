@@ -103,7 +103,7 @@ def run_hydra_app(name: str, args: list[str]) -> None:
             return task(cfg)
         except Exception as error:
             if _in_multirun():  # one failed job must not stop the sweep: mark it and go on
-                _report_failed_job(_record_failure(cfg, error))
+                report_failed_job(_record_failure(cfg, error))
                 return None
             if isinstance(error, UserError):
                 exit_with(error)
@@ -112,18 +112,21 @@ def run_hydra_app(name: str, args: list[str]) -> None:
 
     sys.argv = [f"vmk {name}", *args]
     app = hydra.main(config_path=CONF_DIR, config_name=CONFIG_NAMES.get(name, name), version_base=None)(job)
+    exit_code = None
     with _failed_jobs_log("-m" in args or "--multirun" in args) as failed_jobs:  # filled by jobs in any local process
         try:
             app()
         except SystemExit as stop:
-            # Hydra exits 1 both for composition errors (bad override, unknown key, wrong type) and for
-            # crashes inside the job. The former are the user's to fix: exit 2, like every user error.
-            if stop.code == 1 and not crashed:
-                sys.exit(2)
-            raise
-    if failed_jobs:
+            exit_code = stop.code
+    if failed_jobs:  # jobs that raised, or (hydra/launcher=parallel) whose process died
         print(f"vmk: {len(failed_jobs)} job(s) of the sweep failed:\n  " + "\n  ".join(failed_jobs), file=sys.stderr)
         sys.exit(1)
+    # Hydra exits 1 both for composition errors (bad override, unknown key, wrong type) and for crashes
+    # inside the job. The former are the user's to fix: exit 2, like every user error.
+    if exit_code == 1 and not crashed:
+        sys.exit(2)
+    if exit_code is not None:
+        sys.exit(exit_code)
 
 
 HYDRA_FLAGS = ("-m", "--multirun", "--cfg", "-c", "--help", "-h", "--hydra-help", "--info", "-i", "--resolve",
@@ -227,7 +230,8 @@ def _failed_jobs_log(sweep: bool):
             os.environ[FAILED_JOBS_ENV] = previous
 
 
-def _report_failed_job(summary: str) -> None:
+def report_failed_job(summary: str) -> None:
+    """Add one line to the sweep's failed-jobs file (`_failed_jobs_log`), from any local process."""
     import os
 
     try:  # no O_CREAT: a job on another machine (SLURM) finds no such file and reports only in results.json

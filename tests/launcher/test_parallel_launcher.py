@@ -92,7 +92,11 @@ def test_a_failing_job_raises_its_own_error_after_the_others_finished(hydra_swee
     assert (tmp_path / "done-1").exists()
 
 
-def test_a_killed_job_is_reported_and_the_others_complete(hydra_sweep_runner, tmp_path):
+def test_a_killed_job_is_reported_and_the_others_complete(hydra_sweep_runner, tmp_path, monkeypatch):
+    failed = tmp_path / "failed-jobs.txt"  # what `vmk` reads to exit 1 naming the job (cli._failed_jobs_log)
+    failed.touch()
+    monkeypatch.setenv("VMK_FAILED_JOBS_FILE", str(failed))
+
     def task(cfg):
         if cfg.a == 1:
             os.kill(os.getpid(), signal.SIGKILL)  # as the kernel's OOM killer would
@@ -105,6 +109,7 @@ def test_a_killed_job_is_reported_and_the_others_complete(hydra_sweep_runner, tm
         with sweep(hydra_sweep_runner, tmp_path, task, ["+a=0,1,2", "hydra.launcher.n_jobs=2"]):
             pass
     assert (tmp_path / "done-0").exists() and (tmp_path / "done-2").exists()
+    assert failed.read_text().splitlines() == ["job 1 (+a=1) was killed by SIGKILL (out of memory?) before it finished"]
 
 
 def test_slot_plan(monkeypatch):
