@@ -187,3 +187,5 @@ def test_expert_views_pick_time_domain_for_waveforms_and_refuse_mismatches():
         expert_views("audio", "time_domain", meta, input_dims=2)
     with pytest.raises(UserError, match="views.expert=time_domain"):
         expert_views("audio", "specaugment", meta, input_dims=1)
+    with pytest.raises(UserError, match=r"views.pitch must be \[low, high\]"):
+        expert_views("audio", "auto", meta, input_dims=1, options={"pitch": [2.0]})

@@ -46,9 +46,9 @@ def expert_views(modality: str, name: str, meta: dict, input_dims: int = 2, opti
         )
     if name == "time_domain":  # crop + noise (the authors' code default); gain and pitch on request
         options = options or {}
-        pair = lambda key: tuple(options[key]) if options.get(key) is not None else None  # noqa: E731
         return TimeDomainViews(meta["sample_rate"], meta["n_mels"], meta["hop_length"], mean=meta["mean"], std=meta["std"],
-                               gain_db=pair("gain_db"), pitch=pair("pitch"), n_fft=meta["n_fft"], to_logmel=False)
+                               gain_db=_range(options, "gain_db"), pitch=_range(options, "pitch"), n_fft=meta["n_fft"],
+                               to_logmel=False)
     if name == "simclr":
         return SimCLRViews()
     if name == "crop_flip":
@@ -58,6 +58,16 @@ def expert_views(modality: str, name: str, meta: dict, input_dims: int = 2, opti
             raise UserError("views=expert for audio needs the dataset's z-score statistics (meta mean/std)")
         return SpecAugmentViews(n_mels=None, mean=meta["mean"], std=meta["std"])  # n_mels from the input
     return SpectralMaskViews(noise_std="paper" if name == "spectral_noise" else None)
+
+
+def _range(options: dict, key: str) -> tuple[float, float] | None:
+    """views.<key>=[low, high], or None when not given."""
+    value = options.get(key)
+    if value is None:
+        return None
+    if len(value) != 2 or not value[0] <= value[1]:
+        raise UserError(f"views.{key} must be [low, high] with low <= high, got {list(value)}")
+    return float(value[0]), float(value[1])
 
 
 class Combined(nn.Module):
