@@ -20,6 +20,7 @@ from omegaconf import DictConfig, OmegaConf
 from viewmaker_cli.data import Splits, load_dataset
 from viewmaker_cli.data.registry import config_options, get_info
 from viewmaker_cli.data.speech.frontend import LogMelFrontend
+from viewmaker_cli.models.encoder import ARCHS, Normalizer
 from viewmaker_cli.models.resnet import FEATURE_LAYERS
 from viewmaker_cli.objectives.registry import NAMES as OBJECTIVES
 from viewmaker_cli.views.viewmaker import NORMS
@@ -33,7 +34,6 @@ from viewmaker_cli.reporting.results import write_results
 from viewmaker_cli.training import distributed
 from viewmaker_cli.training.batches import step_loader
 from viewmaker_cli.training.checkpoint import AtomicCheckpointIO, load_checkpoint, save_checkpoint
-from viewmaker_cli.models.encoder import ARCHS, Normalizer
 from viewmaker_cli.training.module import PretrainSystem
 from viewmaker_cli.training.view_grid import ViewGridLogger
 
