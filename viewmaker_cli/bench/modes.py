@@ -18,11 +18,12 @@ import lightning as L
 import torch
 from torch import Tensor
 
-from viewmaker_cli.training.fastpath import compile_enabled, compile_module, is_compiled, optimizer_flags
 from viewmaker_cli.bench.reference import build_reference, reference_step
+from viewmaker_cli.data.splits import model_space
+from viewmaker_cli.models.encoder import Normalizer, build_encoder
 from viewmaker_cli.objectives.simclr import simclr_loss
 from viewmaker_cli.training.batches import step_loader
-from viewmaker_cli.models.encoder import Normalizer, build_encoder
+from viewmaker_cli.training.fastpath import compile_enabled, compile_module, is_compiled, optimizer_flags
 from viewmaker_cli.training.module import PretrainSystem
 from viewmaker_cli.views.families import build_views
 
@@ -92,7 +93,7 @@ def _batch(setup: Setup, k: int) -> Tensor:
     """Batch k as vmk's gather makes it: a slice of the device-resident set, uint8 images to [0,1]."""
     n = setup.data.shape[0] // setup.batch_size
     x = setup.data[(k % n) * setup.batch_size : (k % n + 1) * setup.batch_size]
-    return x.float().div_(255) if x.dtype == torch.uint8 else x.float()
+    return model_space(x)
 
 
 def run_reference(setup: Setup) -> dict:

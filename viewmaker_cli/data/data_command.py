@@ -10,6 +10,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from viewmaker_cli.data.registry import DATASETS, get_info, load_dataset
+from viewmaker_cli.data.splits import model_space
 from viewmaker_cli.errors import UserError
 
 USAGE = "usage: vmk data list [root=DIR] | vmk data prepare NAME [root=DIR] [download=true] [pad_to=N] | vmk data check NAME [...]"
@@ -53,7 +54,7 @@ def check(name: str, options: dict, console: Console) -> None:
     for column in ("split", "examples", "shape", "dtype", "NaN/Inf", "mean", "std", "per-class counts"):
         table.add_column(column, overflow="fold")
     for split, x, y in (("train", splits.train_x, splits.train_y), ("test", splits.test_x, splits.test_y)):
-        values = x.float() / 255 if x.dtype == torch.uint8 else x.float()
+        values = model_space(x)
         bad = int((~torch.isfinite(values)).sum())
         counts = torch.bincount(y, minlength=splits.num_classes).tolist()
         table.add_row(split, str(len(x)), "x".join(map(str, x.shape[1:])), str(x.dtype).removeprefix("torch."), str(bad),

@@ -21,6 +21,12 @@ LAYOUTS: dict[str, set[tuple[torch.dtype, int]]] = {
 }
 
 
+def model_space(x: torch.Tensor) -> torch.Tensor:
+    """Stored examples as views, normalisers and encoders take them: uint8 images to float32 in [0,1], every
+    other layout to float32 as it is."""
+    return x.float().div_(255) if x.dtype == torch.uint8 else x.float()
+
+
 @dataclass(frozen=True)
 class Splits:
     """A dataset's train and test splits as tensors, ready to be moved to the device once."""

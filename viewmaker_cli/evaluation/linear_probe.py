@@ -9,6 +9,7 @@ import torch
 from torch import Tensor, nn
 
 from viewmaker_cli.data import Splits
+from viewmaker_cli.data.splits import model_space
 from viewmaker_cli.training.fastpath import optimizer_flags
 
 
@@ -21,7 +22,7 @@ def embed(encoder: nn.Module, normalizer: nn.Module, x: Tensor, layer: str, batc
     out = []
     for start in range(0, x.shape[0], batch_size):
         chunk = x[start : start + batch_size].to(device, non_blocking=True)
-        chunk = chunk.float().div_(255) if chunk.dtype == torch.uint8 else chunk.float()
+        chunk = model_space(chunk)
         with torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda"):
             out.append(encoder.features(normalizer(chunk), layer=layer).float())
     encoder.train(was_training)

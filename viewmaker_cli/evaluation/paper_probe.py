@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass, field
 import torch
 from torch import Tensor, nn
 
+from viewmaker_cli.data.splits import model_space
 from viewmaker_cli.evaluation.linear_probe import LinearClassifier, embed
 
 
@@ -37,16 +38,12 @@ class PaperProtocol:
         return asdict(self)
 
 
-def _model_space(x: Tensor) -> Tensor:
-    return x.float().div_(255) if x.dtype == torch.uint8 else x.float()
-
-
 @torch.no_grad()
 def view_features(encoder: nn.Module, normalizer: nn.Module, view: nn.Module, x: Tensor, layer: str) -> Tensor:
     """Features of one fresh view of each input of the batch `x` (on the encoder's device)."""
     device = x.device
     with torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda"):
-        return encoder.features(normalizer(view(_model_space(x))), layer=layer).float()
+        return encoder.features(normalizer(view(model_space(x))), layer=layer).float()
 
 
 def train_paper_head(

@@ -52,8 +52,3 @@ def load_run(cfg: DictConfig, device: torch.device):
             f"but data={data['name']} has shape {found}: choose data of the same shape"
         )
     return pretrained, data, splits
-
-
-def model_space(x: torch.Tensor) -> torch.Tensor:
-    """Stored examples as the views and the normaliser take them: uint8 images to floats in [0,1]."""
-    return x.float().div(255) if x.dtype == torch.uint8 else x.float()

@@ -34,7 +34,8 @@ def run(cfg: DictConfig) -> dict:
     from hydra.core.hydra_config import HydraConfig
 
     from viewmaker_cli.export.atomic import atomic_output
-    from viewmaker_cli.export.saved_run import load_run, model_space
+    from viewmaker_cli.data.splits import model_space
+    from viewmaker_cli.export.saved_run import load_run
     from viewmaker_cli.export.view_figure import drawable, figure_grids, grid_image, save_gif, save_png
     from viewmaker_cli.reporting.results import atomic_write_text
     from viewmaker_cli.models.encoder import Normalizer

@@ -28,7 +28,7 @@ import lightning as L
 import torch
 from torch import Tensor
 
-from viewmaker_cli.training.fastpath import compile_enabled, compile_module, optimizer_flags
+from viewmaker_cli.data.splits import model_space
 from viewmaker_cli.errors import UserError
 from viewmaker_cli.models.encoder import Normalizer, build_encoder
 from viewmaker_cli.objectives.byol import ema_update
@@ -36,6 +36,7 @@ from viewmaker_cli.objectives.registry import build_objective
 from viewmaker_cli.training import distributed
 from viewmaker_cli.training.batches import DataOrder
 from viewmaker_cli.training.checkpoint import FORMAT, get_rng_states, set_rng_states
+from viewmaker_cli.training.fastpath import compile_enabled, compile_module, optimizer_flags
 from viewmaker_cli.views.families import build_views
 
 
@@ -124,7 +125,7 @@ class PretrainSystem(L.LightningModule):
     def gather(self, index: Tensor) -> Tensor:
         """Batch of model-space inputs: uint8 images → float in [0,1] (other modalities are stored as floats)."""
         x = self.train_x[index]
-        x = x.float().div_(255) if x.dtype == torch.uint8 else x.float()
+        x = model_space(x)
         if self._channels_last and x.ndim == 4:
             x = x.contiguous(memory_format=torch.channels_last)
         return x
