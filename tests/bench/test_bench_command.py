@@ -85,3 +85,14 @@ def test_every_bad_setting_is_named(override, key):
     with pytest.raises(UserError, match=key.replace(".", r"\.")):
         validate(cfg)
         parse_shape(cfg.bench.shape)
+
+
+def test_a_mode_the_inputs_cannot_have_fails_before_any_timing(vmk, tmp_path, monkeypatch):
+    """Expert views of a raw series: one line and exit 2 before the reference (listed first) is timed."""
+    from viewmaker_cli.bench import command
+
+    monkeypatch.setattr(command, "run_mode", lambda *a: pytest.fail("a mode was timed"))
+    code, _, err = vmk("bench", "bench.device=cpu", "bench.shape=6x40", "bench.modes=[reference,expert]",
+                       "model.width=4", "bench.batch_size=4", f"hydra.run.dir={tmp_path}")
+    assert code == 2 and "raw 1-D series" in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "bench.json").exists()
