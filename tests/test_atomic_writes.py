@@ -8,9 +8,9 @@ import sys
 import pytest
 import torch
 
+from viewmaker_cli.core.atomic import atomic_write_text
 from viewmaker_cli.data import cache
 from viewmaker_cli.data.splits import Splits
-from viewmaker_cli.reporting.results import atomic_write_text
 from viewmaker_cli.training.checkpoint import AtomicCheckpointIO
 
 

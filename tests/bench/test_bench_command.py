@@ -33,7 +33,7 @@ def test_bench_times_every_mode_and_writes_bench_json(vmk, tmp_path):
 
 
 def test_compiled_modes_report_their_compile_time(vmk, tmp_path, monkeypatch):
-    from viewmaker_cli.training import fastpath
+    from viewmaker_cli.core import compile as fastpath
 
     graphs = []
     monkeypatch.setattr(fastpath, "BACKEND", lambda gm, example_inputs: graphs.append(gm) or gm.forward)

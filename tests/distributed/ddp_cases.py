@@ -9,11 +9,11 @@ import torch
 from omegaconf import OmegaConf
 
 from viewmaker_cli.config import PretrainConfig
+from viewmaker_cli.models.encoder import Normalizer
 from viewmaker_cli.objectives.instdisc import InstDisc
 from viewmaker_cli.objectives.simclr import SimCLR
 from viewmaker_cli.objectives.wmse import WMSE
 from viewmaker_cli.training.batches import step_loader
-from viewmaker_cli.models.encoder import Normalizer
 from viewmaker_cli.training.module import PretrainSystem
 from viewmaker_cli.training.pretrain import trainer_kwargs
 
@@ -120,7 +120,7 @@ def losses(rows: slice) -> dict:
 
 def rank_streams() -> dict:
     """Draws inside `rank_rng` (expert views' per-example randomness) and right after it."""
-    from viewmaker_cli.training.distributed import rank_rng
+    from viewmaker_cli.core.dist import rank_rng
 
     torch.manual_seed(8)
     with rank_rng(torch.device("cpu")):

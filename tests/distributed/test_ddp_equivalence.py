@@ -12,10 +12,9 @@ import time
 from contextlib import nullcontext
 from pathlib import Path
 
+import ddp_cases
 import pytest
 import torch
-
-import ddp_cases
 
 WORKER = Path(__file__).with_name("ddp_worker.py")
 TIMEOUT_S = 180  # a normal run takes a few seconds; a hung collective must fail the test, not the suite

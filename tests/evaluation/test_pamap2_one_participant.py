@@ -5,8 +5,8 @@ import importlib.util
 from pathlib import Path
 
 import torch
-from probe_fixtures import probe_config
 from omegaconf import OmegaConf
+from probe_fixtures import probe_config
 
 from viewmaker_cli.data import load_dataset
 from viewmaker_cli.evaluation.probe_run import probe_with_baseline

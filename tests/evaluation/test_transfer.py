@@ -4,8 +4,8 @@ shapes refused in one line."""
 import numpy as np
 import pytest
 import torch
-from probe_fixtures import write_mnist
 from PIL import Image
+from probe_fixtures import write_mnist
 
 from viewmaker_cli.data import Splits
 from viewmaker_cli.errors import UserError

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-
 import pytest
 import torch
+from slow_math import cos as _cos
 from torch import nn
 
-from viewmaker_cli.objectives.byol import BYOL, cosine_tau, ema_update
-from slow_math import cos as _cos
+from viewmaker_cli.core.ema import cosine_tau, ema_update
+from viewmaker_cli.objectives.byol import BYOL
 
 
 def _predict64(objective: BYOL, z: torch.Tensor) -> torch.Tensor:

@@ -6,10 +6,10 @@ import math
 
 import pytest
 import torch
+from slow_math import dot as _dot
+from slow_math import unit as _unit
 
 from viewmaker_cli.objectives.instdisc import InstDisc
-from slow_math import unit as _unit
-from slow_math import dot as _dot
 
 
 def _reference_loss(z: torch.Tensor, bank: torch.Tensor, index: torch.Tensor, neg: torch.Tensor, t: float) -> float:

@@ -7,10 +7,10 @@ import math
 import pytest
 import torch
 import torch.nn.functional as F
+from slow_math import dot as _dot
+from slow_math import unit as _unit
 
 from viewmaker_cli.objectives.moco import MoCo
-from slow_math import unit as _unit
-from slow_math import dot as _dot
 
 
 def _info_nce(q: torch.Tensor, k: torch.Tensor, queue: torch.Tensor, t: float) -> float:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-
 import pytest
 import torch
 import torch.nn.functional as F
+from slow_math import cos as _cos
 
 from viewmaker_cli.objectives.simsiam import SimSiam
-from slow_math import cos as _cos
 
 
 def _predict64(objective: SimSiam, z: torch.Tensor) -> torch.Tensor:

@@ -6,10 +6,11 @@ import lightning as L
 import pytest
 import torch
 
-from viewmaker_cli.training import fastpath
+from viewmaker_cli.core import compile as fastpath
+from viewmaker_cli.core.device import optimizer_flags
 from viewmaker_cli.errors import UserError
-from viewmaker_cli.training.batches import step_loader
 from viewmaker_cli.models.encoder import Normalizer
+from viewmaker_cli.training.batches import step_loader
 from viewmaker_cli.training.module import PretrainSystem
 
 
@@ -122,9 +123,9 @@ def test_only_the_first_calls_shape_runs_compiled(monkeypatch):
 
 
 def test_optimisers_use_fused_kernels_on_cuda_and_foreach_elsewhere():
-    assert fastpath.optimizer_flags("cuda") == {"fused": True}
-    assert fastpath.optimizer_flags(torch.device("cuda", 1)) == {"fused": True}
-    assert fastpath.optimizer_flags("cpu") == {"foreach": True}
+    assert optimizer_flags("cuda") == {"fused": True}
+    assert optimizer_flags(torch.device("cuda", 1)) == {"fused": True}
+    assert optimizer_flags("cpu") == {"foreach": True}
     system = PretrainSystem(tiny_config(False), torch.zeros(16, 3, 8, 8, dtype=torch.uint8), Normalizer.identity(3))
     for optimizer in system.configure_optimizers():
         assert optimizer.defaults["foreach"] is True and not optimizer.defaults["fused"]
@@ -145,7 +146,7 @@ def test_foreach_kernels_compute_what_the_per_parameter_loop_computes(make):
             optimizer.step()
         return list(net.parameters())
 
-    for a, b in zip(train(foreach=False), train(**fastpath.optimizer_flags("cpu"))):
+    for a, b in zip(train(foreach=False), train(**optimizer_flags("cpu"))):
         assert torch.equal(a, b)
 
 

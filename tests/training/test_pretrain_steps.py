@@ -4,8 +4,8 @@ import lightning as L
 import pytest
 import torch
 
-from viewmaker_cli.training.batches import DataOrder, step_loader
 from viewmaker_cli.models.encoder import Normalizer
+from viewmaker_cli.training.batches import DataOrder, step_loader
 from viewmaker_cli.training.module import PretrainSystem, reverse_grad
 
 

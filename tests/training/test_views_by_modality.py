@@ -8,8 +8,8 @@ import torch
 
 from viewmaker_cli.data.speech.frontend import LogMelFrontend
 from viewmaker_cli.errors import UserError
-from viewmaker_cli.training.batches import step_loader
 from viewmaker_cli.models.encoder import Normalizer
+from viewmaker_cli.training.batches import step_loader
 from viewmaker_cli.training.module import PretrainSystem
 from viewmaker_cli.views import Viewmaker
 from viewmaker_cli.views.families import expert_views

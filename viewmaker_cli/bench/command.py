@@ -17,10 +17,12 @@ from rich.table import Table
 
 from viewmaker_cli.bench.modes import MODES, Setup, run_mode
 from viewmaker_cli.config import PretrainConfig
+from viewmaker_cli.core.atomic import atomic_write_text
+from viewmaker_cli.core.compile import COMPILE_SETTINGS, compile_enabled
+from viewmaker_cli.core.device import pick_device
 from viewmaker_cli.errors import UserError
 from viewmaker_cli.models.encoder import ARCHS, Normalizer
-from viewmaker_cli.reporting.results import atomic_write_text, git_state, versions
-from viewmaker_cli.training.fastpath import COMPILE_SETTINGS, compile_enabled
+from viewmaker_cli.reporting.results import git_state, versions
 from viewmaker_cli.views.families import build_views
 from viewmaker_cli.views.viewmaker import NORMS
 
@@ -50,16 +52,6 @@ def parse_shape(text: str) -> tuple[tuple[int, ...], str, str]:
     if len(shape) not in (2, 3) or min(shape) < 1:
         raise UserError(f"bench.shape={text} is not a preset ({', '.join(SHAPES)}) or a shape like 3x32x32 / 6x100")
     return shape, "image", "resnet18_small"
-
-
-def pick_device(name: str) -> torch.device:
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if name == "cuda" and not torch.cuda.is_available():
-        raise UserError("bench.device=cuda but no CUDA device is available; use bench.device=cpu or auto")
-    if name not in ("cpu", "cuda"):
-        raise UserError(f"bench.device={name} is not supported (choose from: auto, cpu, cuda)")
-    return torch.device(name)
 
 
 def validate(cfg: DictConfig) -> None:
@@ -126,7 +118,7 @@ def run(cfg: DictConfig) -> dict:
 
     quiet_lightning()
     b = cfg.bench
-    device = pick_device(b.device)
+    device = pick_device(b.device, "bench.device")
     shape, modality, arch = parse_shape(str(b.shape))
     precision = b.precision or ("bf16-mixed" if device.type == "cuda" else "32-true")
     config = pretrain_config(cfg, modality, arch)

@@ -19,11 +19,12 @@ import torch
 from torch import Tensor
 
 from viewmaker_cli.bench.reference import build_reference, reference_step
+from viewmaker_cli.core.compile import compile_enabled, compile_module, is_compiled
+from viewmaker_cli.core.device import optimizer_flags
 from viewmaker_cli.data.splits import model_space
 from viewmaker_cli.models.encoder import Normalizer, build_encoder
 from viewmaker_cli.objectives.simclr import simclr_loss
 from viewmaker_cli.training.batches import step_loader
-from viewmaker_cli.training.fastpath import compile_enabled, compile_module, is_compiled, optimizer_flags
 from viewmaker_cli.training.module import PretrainSystem
 from viewmaker_cli.views.families import build_views
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import torch
 
+from viewmaker_cli.core.atomic import atomic_output
 from viewmaker_cli.data.splits import Splits
 from viewmaker_cli.errors import UserError
 
@@ -46,13 +47,8 @@ def cache_path(name: str, options: dict) -> Path:
 
 
 def save(path: Path, splits: Splits, stamp: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
+    with atomic_output(path) as tmp:
         torch.save({"cache_version": CACHE_VERSION, "fingerprint": stamp, "splits": dataclasses.asdict(splits)}, tmp)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def load(path: Path, stamp: str) -> Splits | None:

@@ -12,6 +12,7 @@ import urllib.request
 import zlib
 from pathlib import Path, PurePosixPath
 
+from viewmaker_cli.core.atomic import atomic_output
 from viewmaker_cli.errors import UserError
 
 log = logging.getLogger(__name__)
@@ -46,9 +47,8 @@ def download_file(url: str, md5: str, dest: Path, title: str) -> None:
     """Download `url` to `dest`, which appears only once its MD5 matches."""
     make_dir(dest.parent, title)
     log.info("downloading %s", url)
-    # Hidden and per-process, so neither a search nor a concurrent download takes it for the file.
-    tmp = dest.parent / f".{dest.name}.{os.getpid()}.part"
-    try:
+    # Hidden (atomic_output), so neither a search nor a concurrent download takes it for the file.
+    with atomic_output(dest) as tmp:
         try:
             fetch(url, tmp)
         except (OSError, http.client.HTTPException) as error:  # URLError is an OSError
@@ -62,9 +62,6 @@ def download_file(url: str, md5: str, dest: Path, title: str) -> None:
                 f"{url} downloaded with MD5 {got}, expected {md5}; nothing was saved to {dest.parent}; "
                 "try again later, or download it by hand"
             )
-        os.replace(tmp, dest)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def _checked_members(tar: tarfile.TarFile, archive: Path, top: str) -> list[tarfile.TarInfo]:

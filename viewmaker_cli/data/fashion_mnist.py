@@ -13,7 +13,6 @@ from viewmaker_cli.data.idx import read_idx, write_idx
 from viewmaker_cli.data.splits import Splits
 from viewmaker_cli.errors import UserError
 
-
 NAME = "fashion_mnist"
 # Image and label files of the train and test splits, in the order of `save_fashion_mnist`'s arguments.
 FILES = (

@@ -8,9 +8,9 @@ from dataclasses import asdict, dataclass
 import torch
 from torch import Tensor, nn
 
+from viewmaker_cli.core.device import optimizer_flags
 from viewmaker_cli.data import Splits
 from viewmaker_cli.data.splits import model_space
-from viewmaker_cli.training.fastpath import optimizer_flags
 
 
 @torch.no_grad()

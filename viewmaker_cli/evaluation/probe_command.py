@@ -6,10 +6,10 @@ import time
 from pathlib import Path
 
 import lightning as L
-import torch
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
 
+from viewmaker_cli.core.device import accelerator_device
 from viewmaker_cli.data import load_dataset
 from viewmaker_cli.data.registry import config_options
 from viewmaker_cli.errors import UserError
@@ -24,7 +24,7 @@ def run(cfg: DictConfig) -> dict:
     start = time.perf_counter()
     if not cfg.ckpt:
         raise UserError("no checkpoint given: vmk probe ckpt=PATH (e.g. outputs/.../checkpoints/last.ckpt)")
-    device = torch.device("cuda" if torch.cuda.is_available() and cfg.trainer.accelerator in ("auto", "gpu", "cuda") else "cpu")
+    device = accelerator_device(cfg.trainer.accelerator)
     pretrained = load_pretrained(cfg.ckpt, device)
     config = pretrained.config
     data = OmegaConf.to_container(cfg.data) if cfg.data.name else config["data"]

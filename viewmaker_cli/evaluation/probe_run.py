@@ -15,6 +15,7 @@ import torch
 from omegaconf import DictConfig, OmegaConf
 from torch import nn
 
+from viewmaker_cli.core.device import accelerator_device
 from viewmaker_cli.data import Splits
 from viewmaker_cli.errors import UserError
 from viewmaker_cli.evaluation import robustness
@@ -37,10 +38,8 @@ def untrained_encoder(config: dict, in_channels: int, seed: int, dims: int = 2) 
 def probe_device(cfg: DictConfig, encoder: nn.Module) -> torch.device:
     """The GPU when the run may use one (Lightning hands the model back on the CPU after fit), else where
     the encoder is."""
-    accelerator = OmegaConf.select(cfg, "trainer.accelerator", default=None)
-    if accelerator in ("auto", "gpu", "cuda") and torch.cuda.is_available():
-        return torch.device("cuda")
-    return next(encoder.parameters()).device
+    device = accelerator_device(OmegaConf.select(cfg, "trainer.accelerator", default=None))
+    return device if device.type == "cuda" else next(encoder.parameters()).device
 
 
 def metric(kind: str, primary: str, prefix: str = "") -> str:

@@ -8,8 +8,9 @@ from pathlib import Path
 
 from omegaconf import DictConfig
 
+from viewmaker_cli.core.device import pick_device
 from viewmaker_cli.errors import UserError
-from viewmaker_cli.export.saved_run import check_ckpt_given, pick_device
+from viewmaker_cli.export.saved_run import check_ckpt_given
 
 LAYERS = ("pooled", "prepool", "embedding")  # embedding: the head's output, what the objective saw
 SPLITS = ("train", "test")
@@ -50,7 +51,7 @@ def run(cfg: DictConfig) -> dict:
     import numpy as np
     from hydra.core.hydra_config import HydraConfig
 
-    from viewmaker_cli.export.atomic import atomic_output
+    from viewmaker_cli.core.atomic import atomic_output
     from viewmaker_cli.export.encoder_file import encoder_spec, write_encoder
     from viewmaker_cli.export.saved_run import load_run
 

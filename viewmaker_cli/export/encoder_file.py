@@ -17,8 +17,7 @@ from pathlib import Path
 
 import torch
 
-from viewmaker_cli.export.atomic import atomic_output
-from viewmaker_cli.reporting.results import atomic_write_text
+from viewmaker_cli.core.atomic import atomic_output, atomic_write_text
 
 FORMAT, FORMAT_VERSION = "vmk-encoder", 1
 

@@ -11,16 +11,6 @@ from omegaconf import DictConfig, OmegaConf
 from viewmaker_cli.errors import UserError
 
 
-def pick_device(name: str) -> torch.device:
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if name not in ("cpu", "cuda"):
-        raise UserError(f"device={name} is not supported (choose from: auto, cpu, cuda)")
-    if name == "cuda" and not torch.cuda.is_available():
-        raise UserError("device=cuda but torch sees no CUDA device (use device=cpu or device=auto)")
-    return torch.device(name)
-
-
 def check_ckpt_given(cfg: DictConfig, command: str) -> None:
     """Before the slow imports: a missing or mistyped ckpt fails in about a second."""
     if not cfg.ckpt:

@@ -8,8 +8,9 @@ from pathlib import Path
 
 from omegaconf import DictConfig
 
+from viewmaker_cli.core.device import pick_device
 from viewmaker_cli.errors import UserError
-from viewmaker_cli.export.saved_run import check_ckpt_given, pick_device
+from viewmaker_cli.export.saved_run import check_ckpt_given
 
 SPLITS = ("test", "train")
 
@@ -33,11 +34,10 @@ def run(cfg: DictConfig) -> dict:
     import torch
     from hydra.core.hydra_config import HydraConfig
 
-    from viewmaker_cli.export.atomic import atomic_output
+    from viewmaker_cli.core.atomic import atomic_output, atomic_write_text
     from viewmaker_cli.data.splits import model_space
     from viewmaker_cli.export.saved_run import load_run
     from viewmaker_cli.export.view_figure import drawable, figure_grids, grid_image, save_gif, save_png
-    from viewmaker_cli.reporting.results import atomic_write_text
     from viewmaker_cli.models.encoder import Normalizer
 
     pretrained, data, splits = load_run(cfg, device)

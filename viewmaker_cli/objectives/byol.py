@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
@@ -12,32 +10,6 @@ from torch import Tensor, nn
 def predictor(dim: int, hidden: int) -> nn.Sequential:
     """The BYOL prediction MLP: Linear-BN-ReLU-Linear, dim -> hidden -> dim."""
     return nn.Sequential(nn.Linear(dim, hidden), nn.BatchNorm1d(hidden), nn.ReLU(inplace=True), nn.Linear(hidden, dim))
-
-
-@torch.no_grad()
-def ema_update(online: nn.Module, target: nn.Module, tau: float) -> None:
-    """In place: target parameters <- tau·target + (1 - tau)·online; target buffers <- online buffers (BN stats)."""
-    if not 0.0 <= tau <= 1.0:
-        raise ValueError(f"tau must be in [0, 1], got {tau}")
-    for kind, src_items, dst_items in (
-        ("parameter", list(online.named_parameters()), list(target.named_parameters())),
-        ("buffer", list(online.named_buffers()), list(target.named_buffers())),
-    ):
-        if len(src_items) != len(dst_items):
-            raise ValueError(f"online and target networks have {len(src_items)} vs {len(dst_items)} {kind}s")
-        for (name, src), (target_name, dst) in zip(src_items, dst_items):
-            if name != target_name or src.shape != dst.shape:
-                raise ValueError(f"online and target networks differ at {kind} {name!r} vs {target_name!r}")
-            if kind == "parameter":
-                dst.lerp_(src, 1.0 - tau)
-            else:
-                dst.copy_(src)
-
-
-def cosine_tau(base: float, step: int, total_steps: int) -> float:
-    """BYOL's schedule: tau rises from `base` at step 0 to 1 at `total_steps` along a half cosine."""
-    progress = min(max(step / max(total_steps, 1), 0.0), 1.0)
-    return 1.0 - (1.0 - base) * (math.cos(math.pi * progress) + 1.0) / 2.0
 
 
 def _regression(p: Tensor, t: Tensor) -> Tensor:

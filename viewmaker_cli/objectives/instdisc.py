@@ -9,7 +9,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from viewmaker_cli.training import distributed
+from viewmaker_cli.core import dist
 
 
 class InstDisc(nn.Module):
@@ -51,7 +51,7 @@ class InstDisc(nn.Module):
         self.num_examples, self.dim, self.num_negatives = num_examples, dim, num_negatives
         self.momentum, self.temperature, self.double_update = momentum, temperature, double_update
         # Bank updates must see every device's batch so the per-device banks stay identical under DDP.
-        self.gather = gather or distributed.all_gather
+        self.gather = gather or dist.all_gather
         scale = 1.0 / math.sqrt(dim / 3)
         bank = torch.rand(num_examples, dim) * (2 * scale) - scale
         self.register_buffer("bank", F.normalize(bank, dim=1))
@@ -60,9 +60,9 @@ class InstDisc(nn.Module):
         """[batch, k] indices, uniform with replacement over the bank (own index not excluded, as the authors do).
         Under DDP `batch` is this rank's share: the draw is made for the global batch and this rank's rows kept."""
         device = self.bank.device if generator is None else generator.device
-        world = distributed.world_size()
+        world = dist.world_size()
         neg = torch.randint(0, self.num_examples, (batch * world, self.num_negatives), device=device, generator=generator)
-        return neg[distributed.local_rows(batch * world)].to(self.bank.device)
+        return neg[dist.local_rows(batch * world)].to(self.bank.device)
 
     def forward(
         self,

@@ -8,7 +8,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from viewmaker_cli.training import distributed
+from viewmaker_cli.core import dist
 
 
 class MoCo(nn.Module):
@@ -16,7 +16,7 @@ class MoCo(nn.Module):
 
     q = online projections (z1, z2); k = the momentum encoder's projections of the same views, passed as
     `targets=(k1, k2)`. Per training step the loop calls, in order: `forward` (encoder loss) -> encoder optimiser step
-    -> `ema_update(online, target, self.ema)` (from byol.py) -> `after_step(z1, z2, targets=(k1, k2))`, which enqueues
+    -> `ema_update(online, target, self.ema)` (core/ema.py) -> `after_step(z1, z2, targets=(k1, k2))`, which enqueues
     the keys -> the viewmaker pass with `adversarial` = -loss. `forward` stops the gradient at the keys; `adversarial`
     does not (the viewmaker may see both branches if the loop computes the keys with grad enabled).
     One queue of size K holds both views' keys (2B per step, ring buffer); `gather` collects keys from all devices
@@ -44,7 +44,7 @@ class MoCo(nn.Module):
         if not 0.0 <= ema <= 1.0:
             raise ValueError(f"ema must be in [0, 1], got {ema}")
         self.dim, self.queue_size, self.temperature, self.ema = dim, queue_size, temperature, ema
-        self.gather = gather or distributed.all_gather
+        self.gather = gather or dist.all_gather
         # Random unit keys until real ones arrive, as in MoCo.
         self.register_buffer("queue", F.normalize(torch.randn(queue_size, dim), dim=1))
         self.register_buffer("queue_ptr", torch.zeros((), dtype=torch.long))

@@ -9,7 +9,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from viewmaker_cli.training import distributed
+from viewmaker_cli.core import dist
 
 
 def simclr_loss(
@@ -39,7 +39,7 @@ def simclr_loss(
         # F.normalize clamps the norm at a tiny eps; the authors divide by the raw norm (NaN for a zero vector).
         z1 = F.normalize(z1.float(), dim=1)
         z2 = F.normalize(z2.float(), dim=1)
-        gather = gather or distributed.all_gather
+        gather = gather or dist.all_gather
         # Normalised before the gather: each row is normalised once, by its owner.
         candidates = torch.cat([gather(z1), gather(z2)])
         if symmetric:
@@ -59,7 +59,7 @@ def _nt_xent(z1: Tensor, z2: Tensor, candidates: Tensor, temperature: float) -> 
     """Anchors: this rank's n rows of both views; candidates: all 2B rows, [view 1 of all ranks; view 2 of
     all ranks], this rank's rows starting at `offset` in each half (offset 0 and n = B on one process)."""
     n, total = z1.shape[0], candidates.shape[0] // 2
-    offset = distributed.rank() * n if total != n else 0
+    offset = dist.rank() * n if total != n else 0
     logits = torch.cat([z1, z2]) @ candidates.T / temperature
     rows = torch.arange(n, device=logits.device)
     own = torch.cat([offset + rows, total + offset + rows])  # each anchor's own column: masked out

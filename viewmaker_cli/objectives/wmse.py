@@ -8,8 +8,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from viewmaker_cli.core import dist
 from viewmaker_cli.errors import UserError
-from viewmaker_cli.training import distributed
 
 
 def whiten(x: Tensor, eps: float = 0.0) -> tuple[Tensor, Tensor]:
@@ -74,7 +74,7 @@ class WMSE(nn.Module):
             raise UserError(f"W-MSE w_size ({whiten_size}) must exceed the embedding dimension ({dim}), or set eps > 0")
         self.dim, self.num_views, self.whiten_size = dim, num_views, whiten_size
         self.eps, self.whiten_iters = eps, whiten_iters
-        self.gather = gather or distributed.all_gather
+        self.gather = gather or dist.all_gather
 
     def forward(
         self,

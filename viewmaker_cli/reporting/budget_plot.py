@@ -3,10 +3,9 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
+from viewmaker_cli.core.atomic import atomic_output
 from viewmaker_cli.reporting.aggregate import Group, group_runs
 from viewmaker_cli.reporting.table import LEAD_METRIC, pick
 
@@ -57,16 +56,8 @@ def plot_budget_sweep(records: list[dict], path: str | Path, metric: str = LEAD_
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8)
         fig.tight_layout()
-        path = Path(path)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".png", dir=path.parent)
-        os.close(fd)
-        try:
+        with atomic_output(path) as tmp:
             fig.savefig(tmp, format="png")
-            os.chmod(tmp, 0o644)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
     finally:
         plt.close(fig)
     return path

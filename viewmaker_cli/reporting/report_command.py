@@ -7,8 +7,8 @@ from pathlib import Path
 
 from omegaconf import DictConfig
 
+from viewmaker_cli.core.atomic import atomic_write_text
 from viewmaker_cli.errors import UserError
-from viewmaker_cli.reporting.results import atomic_write_text
 from viewmaker_cli.reporting.table import csv_text, find_runs, markdown
 
 PLOT_FILE = "budget_sweep.png"

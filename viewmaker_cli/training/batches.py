@@ -16,7 +16,7 @@ def epoch_permutation(n: int, seed: int, epoch: int) -> torch.Tensor:
 class DataOrder:
     """Indices of batch `step` of a run: epoch = step // batches_per_epoch, the last partial batch of each
     epoch dropped (as the authors' drop_last). `batch_size` is the global batch: under DDP every rank
-    computes the same indices and trains on its rows of them (training/distributed.py)."""
+    computes the same indices and trains on its rows of them (core/dist.py)."""
 
     def __init__(self, n: int, batch_size: int, seed: int):
         if batch_size > n:

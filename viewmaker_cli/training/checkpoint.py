@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import pickle
 import random
 from pathlib import Path
@@ -11,6 +10,7 @@ import numpy as np
 import torch
 from lightning.pytorch.plugins.io import TorchCheckpointIO
 
+from viewmaker_cli.core.atomic import atomic_output
 from viewmaker_cli.errors import UserError
 
 FORMAT = 1  # bump when the layout of the "vmk" entry changes
@@ -21,14 +21,8 @@ class AtomicCheckpointIO(TorchCheckpointIO):
     leaves the previous checkpoint intact."""
 
     def save_checkpoint(self, checkpoint, path, storage_options=None) -> None:
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        try:
+        with atomic_output(path) as tmp:
             super().save_checkpoint(checkpoint, tmp, storage_options)
-            os.replace(tmp, path)
-        finally:
-            tmp.unlink(missing_ok=True)
 
 
 def get_rng_states() -> dict:
@@ -63,10 +57,8 @@ def _to_tuples(value):
 def save_checkpoint(trainer, path: str | Path) -> Path:
     """The trainer's full checkpoint (weights, both optimisers, step, config) via temp file + rename."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    trainer.save_checkpoint(tmp, weights_only=False)
-    os.replace(tmp, path)
+    with atomic_output(path) as tmp:
+        trainer.save_checkpoint(tmp, weights_only=False)
     return path
 
 

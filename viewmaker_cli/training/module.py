@@ -16,7 +16,7 @@ viewmaker), two update orders:
 
 The training set lives on the device as one buffer and a batch is an index gather (or, for window
 datasets, fresh windows sampled on the device); batch k is a function of (seed, k) only. Under DDP each
-rank trains on its rows of that global batch (training/distributed.py).
+rank trains on its rows of that global batch (training/dist.py).
 """
 
 from __future__ import annotations
@@ -28,15 +28,17 @@ import lightning as L
 import torch
 from torch import Tensor
 
+from viewmaker_cli.core import dist
+from viewmaker_cli.core.compile import compile_enabled, compile_module
+from viewmaker_cli.core.device import optimizer_flags
+from viewmaker_cli.core.ema import ema_update
 from viewmaker_cli.data.splits import model_space
 from viewmaker_cli.errors import UserError
 from viewmaker_cli.models.encoder import Normalizer, build_encoder
-from viewmaker_cli.objectives.byol import ema_update
 from viewmaker_cli.objectives.registry import build_objective
-from viewmaker_cli.training import distributed
+from viewmaker_cli.training import ddp
 from viewmaker_cli.training.batches import DataOrder
 from viewmaker_cli.training.checkpoint import FORMAT, get_rng_states, set_rng_states
-from viewmaker_cli.training.fastpath import compile_enabled, compile_module, optimizer_flags
 from viewmaker_cli.views.families import build_views
 
 
@@ -112,7 +114,7 @@ class PretrainSystem(L.LightningModule):
     def batch(self, step: int) -> tuple[Tensor, Tensor | None]:
         """The inputs of batch `step` and their dataset indices (None for sampled windows): a function of
         (seed, step) only, so a resumed run sees the same. Under DDP: this rank's rows of the global batch."""
-        rows = distributed.local_rows(self.cfg["data"]["batch_size"])
+        rows = dist.local_rows(self.cfg["data"]["batch_size"])
         if self.sampler is None:
             index = self.order.indices(step, self.device)[rows]
             return self.gather(index), index
@@ -165,12 +167,12 @@ class PretrainSystem(L.LightningModule):
 
     def make_views(self, x: Tensor) -> tuple[Tensor, Tensor]:
         """Two views with independent noise."""
-        with distributed.rank_rng(self.device, enabled=self.cfg["views"]["name"] in ("expert", "combined")):
+        with dist.rank_rng(self.device, enabled=self.cfg["views"]["name"] in ("expert", "combined")):
             return self.view(x), self.view(x)
 
     def manual_backward(self, loss: Tensor, *args, **kwargs) -> None:
-        """DDP: without its reducer; each optimiser's gradients are averaged before its step (distributed.py)."""
-        with distributed.reducer_off(self.trainer.strategy.model):
+        """DDP: without its reducer; each optimiser's gradients are averaged before its step (dist.py)."""
+        with ddp.reducer_off(self.trainer.strategy.model):
             super().manual_backward(loss, *args, **kwargs)
 
     def _optimizers(self):
@@ -196,8 +198,8 @@ class PretrainSystem(L.LightningModule):
 
     def on_fit_start(self) -> None:
         # DDP: no per-step buffer broadcast (BatchNorm statistics per rank; bank and queue written alike).
-        distributed.no_buffer_broadcast(self.trainer.strategy.model)
-        distributed.shard_views(self.view)
+        ddp.no_buffer_broadcast(self.trainer.strategy.model)
+        ddp.shard_views(self.view)
         if self._sampler_factory is not None:
             self.sampler = self._sampler_factory(device=self.device)
         if self.device.type == "cuda" and self.normalizer.encoder_input(1, self.train_x.ndim - 2)[1] == 2:  # NHWC convs: faster under bf16
@@ -234,7 +236,7 @@ class PretrainSystem(L.LightningModule):
         loss = self.objective(z1, z2, **inputs)
         encoder_opt.zero_grad(set_to_none=True)
         self.manual_backward(loss)
-        distributed.average_gradients(encoder_opt)
+        dist.average_gradients(encoder_opt)
         encoder_opt.step()
         encoder_opt.zero_grad(set_to_none=True)  # free them now; the viewmaker step builds none
         self.after_encoder_step(z1, z2, inputs)
@@ -258,7 +260,7 @@ class PretrainSystem(L.LightningModule):
             adversarial = weight * self.objective.adversarial(self.embed(w1), self.embed(w2), **inputs)
             viewmaker_opt.zero_grad(set_to_none=True)
             self.manual_backward(adversarial)
-            distributed.average_gradients(viewmaker_opt)
+            dist.average_gradients(viewmaker_opt)
             viewmaker_opt.step()
             self._viewmaker_loss = adversarial.detach()  # on fresh views through the updated encoder
         finally:
@@ -277,7 +279,7 @@ class PretrainSystem(L.LightningModule):
         encoder_opt.zero_grad(set_to_none=True)
         viewmaker_opt.zero_grad(set_to_none=True)
         self.manual_backward(loss)
-        distributed.average_gradients(encoder_opt, viewmaker_opt)
+        dist.average_gradients(encoder_opt, viewmaker_opt)
         encoder_opt.step()
         viewmaker_opt.step()
         self.after_encoder_step(z1, z2, inputs)
@@ -289,7 +291,7 @@ class PretrainSystem(L.LightningModule):
         if step % max(1, self.cfg["trainer"]["log_every_n_steps"]):
             return
         self.raise_if_diverged()
-        loss = distributed.mean_over_ranks(loss)  # DDP: each rank's loss is its rows' share of the global loss
+        loss = dist.mean_over_ranks(loss)  # DDP: each rank's loss is its rows' share of the global loss
         delta = (view.float() - x.float()).abs().flatten(1)
         encoder_opt, viewmaker_opt = self._optimizers()
         scalars = {
@@ -300,7 +302,7 @@ class PretrainSystem(L.LightningModule):
         }
         if viewmaker_opt is not None:  # simultaneous: the same forward, so exactly −w·L
             adversarial = self._viewmaker_loss if self._viewmaker_loss is not None else -self.cfg["views"]["loss_weight"] * loss
-            scalars["train/viewmaker_loss"] = distributed.mean_over_ranks(adversarial)
+            scalars["train/viewmaker_loss"] = dist.mean_over_ranks(adversarial)
             scalars["lr/viewmaker"] = viewmaker_opt.param_groups[0]["lr"]
         if self.cfg["modality"]["name"] == "image":  # pixels in [0,1]: PSNR = −10·log10(MSE)
             scalars["distortion/psnr"] = (-10 * torch.log10(delta.pow(2).mean(1).clamp_min(1e-12))).mean()
@@ -308,7 +310,7 @@ class PretrainSystem(L.LightningModule):
         now = time.perf_counter()
         # Measured from the previous log on: never over a fit's first step, where torch.compile compiles.
         if self._last_log is not None and step > self._last_log[1]:
-            scalars["train/images_per_s"] = (step - self._last_log[1]) * x.shape[0] * distributed.world_size() / (now - self._last_log[0])
+            scalars["train/images_per_s"] = (step - self._last_log[1]) * x.shape[0] * dist.world_size() / (now - self._last_log[0])
         self._last_log = (now, step)
         # CPU tensors: the progress bar reads these with .item() after every step, a device sync on CUDA.
         self.log("loss", torch.tensor(scalars["train/loss"]), prog_bar=True, logger=False)
@@ -337,7 +339,7 @@ class PretrainSystem(L.LightningModule):
         set_rng_states(checkpoint["vmk"]["rng"])
 
     def raise_if_diverged(self) -> None:
-        if self._diverged is not None and bool(distributed.any_rank(self._diverged)):  # one host sync, only when called
+        if self._diverged is not None and bool(dist.any_rank(self._diverged)):  # one host sync, only when called
             raise TrainingDiverged(
                 f"the loss became NaN or Inf before step {self.global_step}; the last good checkpoint is kept "
                 "in checkpoints/ — lower optim.lr, views.lr or budget, and resume with ckpt_path=..."

@@ -17,25 +17,26 @@ from lightning.pytorch.callbacks import ModelCheckpoint, RichProgressBar
 from lightning.pytorch.loggers import TensorBoardLogger
 from omegaconf import DictConfig, OmegaConf
 
+from viewmaker_cli.core.device import default_precision
 from viewmaker_cli.data import Splits, load_dataset
 from viewmaker_cli.data.registry import config_options, get_info
 from viewmaker_cli.data.speech.frontend import LogMelFrontend
-from viewmaker_cli.models.encoder import ARCHS, Normalizer
-from viewmaker_cli.models.resnet import FEATURE_LAYERS
-from viewmaker_cli.objectives.registry import NAMES as OBJECTIVES
-from viewmaker_cli.views.viewmaker import NORMS
 from viewmaker_cli.errors import UserError
 from viewmaker_cli.evaluation.kinds import KINDS
 from viewmaker_cli.evaluation.probe_run import probe_with_baseline
 from viewmaker_cli.evaluation.settings import check_probe_config
+from viewmaker_cli.models.encoder import ARCHS, Normalizer
+from viewmaker_cli.models.resnet import FEATURE_LAYERS
+from viewmaker_cli.objectives.registry import NAMES as OBJECTIVES
 from viewmaker_cli.reporting.console import print_run_table
 from viewmaker_cli.reporting.hparams import log_hparams
 from viewmaker_cli.reporting.results import write_results
-from viewmaker_cli.training import distributed
+from viewmaker_cli.training import ddp
 from viewmaker_cli.training.batches import step_loader
 from viewmaker_cli.training.checkpoint import AtomicCheckpointIO, load_checkpoint, save_checkpoint
 from viewmaker_cli.training.module import PretrainSystem
 from viewmaker_cli.training.view_grid import ViewGridLogger
+from viewmaker_cli.views.viewmaker import NORMS
 
 log = logging.getLogger("vmk")
 
@@ -146,7 +147,7 @@ def resume_from(cfg: DictConfig, run_dir: Path, input_shape: tuple[int, ...]) ->
 
 def trainer_kwargs(cfg: DictConfig) -> dict:
     t = cfg.trainer
-    precision = t.precision or ("bf16-mixed" if torch.cuda.is_available() and t.accelerator in ("auto", "gpu", "cuda") else "32-true")
+    precision = t.precision or default_precision(t.accelerator)
     return dict(
         max_epochs=t.max_epochs,
         max_steps=t.max_steps,
@@ -215,12 +216,12 @@ def run(cfg: DictConfig) -> dict:
         num_sanity_val_steps=0,
     )
     views_lr = cfg.views.lr if system.viewmaker is not None else None
-    layout = distributed.plan(trainer, cfg.data.batch_size, cfg.optim.lr, views_lr, cfg.trainer.sync_batchnorm)
+    layout = ddp.plan(trainer, cfg.data.batch_size, cfg.optim.lr, views_lr, cfg.trainer.sync_batchnorm)
     if trainer.is_global_zero:
         log.info(layout)
     # Lightning's DDP re-seeds every rank at setup: seeding here too makes one process draw the same numbers.
     L.seed_everything(cfg.seed, verbose=False)
-    with distributed.relaunchable_argv("pretrain", trainer.world_size):
+    with ddp.relaunchable_argv("pretrain", trainer.world_size):
         trainer.fit(system, train_dataloaders=step_loader(system.batches_per_epoch()), ckpt_path=ckpt_path, weights_only=True)
     system.raise_if_diverged()
     train_s = time.perf_counter() - start

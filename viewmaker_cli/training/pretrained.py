@@ -9,8 +9,8 @@ import torch
 from torch import nn
 
 from viewmaker_cli.data.speech.frontend import LogMelFrontend
-from viewmaker_cli.training.checkpoint import load_checkpoint
 from viewmaker_cli.models.encoder import Normalizer, build_encoder
+from viewmaker_cli.training.checkpoint import load_checkpoint
 from viewmaker_cli.views.families import build_views
 
 

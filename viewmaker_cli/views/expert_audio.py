@@ -15,7 +15,8 @@ from torch import Tensor, nn
 from viewmaker_cli.data.speech.frontend import AMIN, N_FFT, TOP_DB, log_mel
 from viewmaker_cli.data.speech.normalize import zscore
 from viewmaker_cli.views.expert_sensor import band_mask, sample_bands
-from viewmaker_cli.views.random import rand as _rand, randn as _randn
+from viewmaker_cli.views.random import rand as _rand
+from viewmaker_cli.views.random import randn as _randn
 
 _DB_MIN = 10.0 * math.log10(AMIN)  # −100: power_to_db of an all-zero power mel before the top_db clip
 

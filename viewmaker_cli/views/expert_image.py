@@ -17,6 +17,7 @@ import kornia
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
+
 from viewmaker_cli.views.random import rand as _rand
 
 _RATIO = (3.0 / 4.0, 4.0 / 3.0)  # torchvision's RandomResizedCrop aspect-ratio range

@@ -15,7 +15,9 @@ from collections.abc import Sequence
 
 import torch
 from torch import Tensor, nn
-from viewmaker_cli.views.random import rand as _rand, randn as _randn
+
+from viewmaker_cli.views.random import rand as _rand
+from viewmaker_cli.views.random import randn as _randn
 
 NOISE_SCALE = 0.25  # the authors' factor on FEATURE_STDS (raw log units) in `spectral_noise`
 

@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 import torch
 
-from viewmaker_cli.data.speech import espeak, spoken_digits as sd
+from viewmaker_cli.data.speech import espeak
+from viewmaker_cli.data.speech import spoken_digits as sd
 from viewmaker_cli.data.speech.frontend import log_mel
 from viewmaker_cli.data.speech.normalize import fit_stats
 from viewmaker_cli.errors import UserError

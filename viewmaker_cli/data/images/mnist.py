@@ -6,9 +6,9 @@ from pathlib import Path
 
 import numpy as np
 
+from viewmaker_cli.data.download import download_file
 from viewmaker_cli.data.idx import read_idx
 from viewmaker_cli.data.images.arrays import image_splits
-from viewmaker_cli.data.download import download_file
 from viewmaker_cli.data.images.locate import download_dir, first_dir, not_found, search_dirs
 from viewmaker_cli.data.registry import DatasetInfo, register
 from viewmaker_cli.data.splits import Splits

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import numpy as np
 
-from viewmaker_cli.data.images.arrays import image_splits
 from viewmaker_cli.data.download import fetch_and_extract
+from viewmaker_cli.data.images.arrays import image_splits
 from viewmaker_cli.data.images.locate import download_dir, first_dir, has_files, not_found, search_dirs
 from viewmaker_cli.data.registry import DatasetInfo, register
 from viewmaker_cli.data.splits import Splits

@@ -11,11 +11,11 @@ Two forms (reference §3.3, §7.18):
 from __future__ import annotations
 
 from collections.abc import Callable
-
 from pathlib import Path
 
 import torch
 
+from viewmaker_cli.core.device import pick_device
 from viewmaker_cli.data.progress import track
 from viewmaker_cli.data.registry import DatasetInfo, register
 from viewmaker_cli.data.sensor import pamap2_files as files
@@ -112,7 +112,7 @@ def window_pool(segments: Segments, count: int, seed: int, window: int, what: st
     when there is one. The pool is filled in place: at paper size it is 2.1 GB of float32.
     """
     sampler = segments.sampler(window, device="cpu", seed=seed)
-    compute = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    compute = pick_device("auto")
     bins, frames = paper_transform().shape(window)
     specs = torch.empty(count, sampler.num_channels, bins, frames)
     labels = torch.empty(count, dtype=torch.int64)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
 
+from viewmaker_cli.core.atomic import atomic_output
 from viewmaker_cli.data.sensor.spectrogram import SpectrogramTransform
 from viewmaker_cli.data.sensor.windows import WindowSampler
 
@@ -41,13 +41,8 @@ class Segments:
 
     def save(self, path: Path) -> None:
         """Write to `path` (.npz) atomically, so a crash never leaves a half-written file."""
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp.npz")
-        try:
+        with atomic_output(path) as tmp:
             np.savez(tmp, **self.__dict__)
-            os.replace(tmp, path)
-        finally:
-            tmp.unlink(missing_ok=True)
 
     @staticmethod
     def load(path: Path) -> Segments | None:

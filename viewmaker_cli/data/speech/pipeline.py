@@ -12,6 +12,7 @@ import numpy as np
 import soundfile as sf
 import torch
 
+from viewmaker_cli.core.device import pick_device
 from viewmaker_cli.data.progress import track
 from viewmaker_cli.data.speech.frontend import CLIP_SAMPLES, N_FFT, fixed_length, hop_length, log_mel
 from viewmaker_cli.data.speech.normalize import zscore
@@ -33,10 +34,6 @@ def decode(path: Path, sample_rate: int) -> np.ndarray:
     return samples.mean(axis=1)
 
 
-def default_device() -> torch.device:
-    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-
-
 def prepare(
     paths: Sequence[Path],
     sample_rate: int,
@@ -52,7 +49,7 @@ def prepare(
     """Decode `paths` (threads: libsndfile releases the GIL) and return z-scored fp16 log-mels on the CPU,
     or with `waveform` the fixed-length fp16 clips [N, 1, clip_samples] (the front end then runs on the
     device, after time-domain views)."""
-    device = device or default_device()
+    device = device or pick_device("auto")
     hop = hop_length(clip_samples, n_mels)
     shape = (1, clip_samples) if waveform else (1, n_mels, n_mels)
     out = torch.empty(len(paths), *shape, dtype=torch.float16)

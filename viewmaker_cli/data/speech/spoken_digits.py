@@ -15,13 +15,13 @@ training split's own mean and std (recorded in `Splits.meta`).
 from __future__ import annotations
 
 import logging
-import os
 from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
 import torch
 
+from viewmaker_cli.core.atomic import atomic_output
 from viewmaker_cli.data.fashion_mnist import data_home
 from viewmaker_cli.data.progress import track
 from viewmaker_cli.data.registry import DatasetInfo, register
@@ -154,15 +154,11 @@ def _read(path: Path) -> Splits | None:
 
 def _write(path: Path, splits: Splits) -> None:
     """Atomic: a concurrent reader sees the whole file or none. A failure only costs a re-synthesis."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        torch.save(asdict(splits), tmp)
-        os.replace(tmp, path)
+        with atomic_output(path) as tmp:
+            torch.save(asdict(splits), tmp)
     except OSError as error:
         log.warning("cannot cache %s at %s (%s); it will be synthesised again next time", NAME, path, error)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def load_spoken_digits(n_speakers: int = 200, test_fraction: float = 0.2, seed: int = 0, waveform: bool = False) -> Splits:

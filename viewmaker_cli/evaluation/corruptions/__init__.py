@@ -10,7 +10,13 @@ from torch import Tensor
 
 from viewmaker_cli.evaluation.corruptions.digital import contrast, elastic_transform, jpeg_compression, pixelate
 from viewmaker_cli.evaluation.corruptions.noise_blur import (
-    defocus_blur, gaussian_noise, glass_blur, impulse_noise, motion_blur, shot_noise, zoom_blur,
+    defocus_blur,
+    gaussian_noise,
+    glass_blur,
+    impulse_noise,
+    motion_blur,
+    shot_noise,
+    zoom_blur,
 )
 from viewmaker_cli.evaluation.corruptions.weather import brightness, fog, frost, snow
 

@@ -1,5 +1,4 @@
-"""The switches of vmk's fast path that are not the model's business: torch.compile with an eager
-fallback (`trainer.compile`) and the optimisers' multi-tensor kernels."""
+"""torch.compile with an eager fallback (`trainer.compile`): compiled where it pays, never a failed run."""
 
 from __future__ import annotations
 
@@ -90,10 +89,3 @@ def is_compiled(module: nn.Module | None) -> bool:
     """Whether `module` runs compiled (so far: a failure at a later first call turns it off)."""
     call = getattr(module, "_compiled_call_impl", None)
     return isinstance(call, CompiledCall) and not call.failed
-
-
-def optimizer_flags(device: torch.device | str) -> dict:
-    """Keyword arguments for SGD / Adam on `device`: the fused kernels on CUDA (one launch for all
-    parameters), the multi-tensor (`foreach`) ones elsewhere. Both compute what the per-parameter loop
-    computes: foreach bit for bit (tested), fused up to rounding."""
-    return {"fused": True} if torch.device(device).type == "cuda" else {"foreach": True}
