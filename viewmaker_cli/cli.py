@@ -13,8 +13,6 @@ from typing import Callable
 
 from viewmaker_cli.errors import UserError, exit_with
 
-CONF_DIR = str(Path(__file__).resolve().parent.parent / "conf")
-
 # name -> (module:function run with the composed config, one-line description)
 COMMANDS: dict[str, tuple[str, str]] = {
     "pretrain": ("viewmaker_cli.training.pretrain:run", "pretrain an encoder with learned (or other) views, probe it, write results"),
@@ -91,7 +89,7 @@ def run_hydra_app(name: str, args: list[str]) -> None:
     """Run subcommand `name` as a Hydra app over conf/{name}.yaml with `args` as its command line."""
     import hydra
 
-    from viewmaker_cli.config import register
+    from viewmaker_cli.config import config_dir, register
 
     register()
     precheck(name, args)  # before importing the task (torch, lightning): a typo fails in a second
@@ -111,7 +109,7 @@ def run_hydra_app(name: str, args: list[str]) -> None:
             raise
 
     sys.argv = [f"vmk {name}", *args]
-    app = hydra.main(config_path=CONF_DIR, config_name=CONFIG_NAMES.get(name, name), version_base=None)(job)
+    app = hydra.main(config_path=str(config_dir()), config_name=CONFIG_NAMES.get(name, name), version_base=None)(job)
     exit_code = None
     with _failed_jobs_log("-m" in args or "--multirun" in args) as failed_jobs:  # filled by jobs in any local process
         try:
@@ -145,9 +143,11 @@ def precheck(name: str, args: list[str]) -> None:
     from hydra import compose, initialize_config_dir
     from hydra.core.global_hydra import GlobalHydra
 
+    from viewmaker_cli.config import config_dir
+
     overrides = [a for a in args if not a.startswith("hydra.") and not a.startswith("hydra/")]
     try:
-        with initialize_config_dir(config_dir=CONF_DIR, version_base=None, job_name=name):
+        with initialize_config_dir(config_dir=str(config_dir()), version_base=None, job_name=name):
             compose(config_name=CONFIG_NAMES.get(name, name), overrides=overrides)
     except Exception as error:  # Hydra and OmegaConf raise many types; all mean "this config is wrong"
         causes = [error]

@@ -7,9 +7,17 @@ with Hydra's own message, before anything runs.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Dict, List, Optional
 
 from hydra.core.config_store import ConfigStore
+
+
+def config_dir() -> Path:
+    """The YAML tree every command composes from: package data in an installed wheel
+    (viewmaker_cli/conf/), the repository's top-level conf/ in a checkout."""
+    packaged = Path(__file__).resolve().parent / "conf"
+    return packaged if packaged.is_dir() else Path(__file__).resolve().parent.parent / "conf"
 
 
 @dataclass

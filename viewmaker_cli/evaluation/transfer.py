@@ -7,26 +7,22 @@ shorter side fits, centre-cropped, and greyscale repeated to RGB.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import torch
 from omegaconf import OmegaConf
 from torch import Tensor
 from torch.nn import functional as F
 
-from viewmaker_cli.config import DataConfig
+from viewmaker_cli.config import DataConfig, config_dir
 from viewmaker_cli.data import Splits, load_dataset
 from viewmaker_cli.data.registry import DATASETS, config_options
 from viewmaker_cli.errors import UserError
-
-DATA_CONF = Path(__file__).resolve().parents[2] / "conf" / "data"
 
 
 def data_config(name: str) -> dict:
     """`conf/data/<name>.yaml` (its defaults list followed) over the DataConfig schema, as a plain dict."""
 
     def load(stem: str) -> dict:
-        path = DATA_CONF / f"{stem}.yaml"
+        path = config_dir() / "data" / f"{stem}.yaml"
         if not path.is_file():
             return {"name": stem}
         raw = OmegaConf.to_container(OmegaConf.load(path))
