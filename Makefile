@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml scripts/install.sh
+$(STAMP): pyproject.toml setup.py scripts/install.sh
 	bash scripts/install.sh $(VENV)
 	touch $@
 
