@@ -20,6 +20,7 @@ from viewmaker_cli.config import PretrainConfig
 from viewmaker_cli.core.atomic import atomic_write_text
 from viewmaker_cli.core.compile import COMPILE_SETTINGS, compile_enabled
 from viewmaker_cli.core.device import pick_device
+from viewmaker_cli.core.quiet import quiet_lightning
 from viewmaker_cli.errors import UserError
 from viewmaker_cli.models.encoder import ARCHS, Normalizer
 from viewmaker_cli.reporting.results import git_state, versions
@@ -114,8 +115,6 @@ def make_normalizer(data: torch.Tensor, modality: str) -> Normalizer:
 def run(cfg: DictConfig) -> dict:
     start = time.perf_counter()
     validate(cfg)
-    from viewmaker_cli.training.pretrain import quiet_lightning
-
     quiet_lightning()
     b = cfg.bench
     device = pick_device(b.device, "bench.device")

@@ -7,7 +7,6 @@ import logging
 import os
 import shutil
 import time
-import warnings
 from pathlib import Path
 
 import lightning as L
@@ -18,6 +17,7 @@ from lightning.pytorch.loggers import TensorBoardLogger
 from omegaconf import DictConfig, OmegaConf
 
 from viewmaker_cli.core.device import default_precision
+from viewmaker_cli.core.quiet import quiet_lightning
 from viewmaker_cli.data import Splits, load_dataset
 from viewmaker_cli.data.registry import config_options, get_info
 from viewmaker_cli.data.speech.frontend import LogMelFrontend
@@ -51,13 +51,6 @@ SUPPORTED = {
     "trainer.strategy": ("auto", "ddp"),
     "trainer.compile": ("auto", True, False),
 }
-
-
-def quiet_lightning() -> None:
-    """Keep the console for vmk's own lines: Lightning's tips and known-harmless warnings go."""
-    logging.getLogger("lightning.pytorch.utilities.rank_zero").setLevel(logging.WARNING)
-    warnings.filterwarnings("ignore", message=r".*isinstance\(treespec, LeafSpec\).*")
-    warnings.filterwarnings("ignore", message=r".*`IterableDataset` has `__len__` defined.*")
 
 
 def validate(cfg: DictConfig) -> None:
