@@ -10,7 +10,6 @@ import time
 from pathlib import Path
 
 import lightning as L
-import torch
 from hydra.core.hydra_config import HydraConfig
 from lightning.pytorch.callbacks import ModelCheckpoint, RichProgressBar
 from lightning.pytorch.loggers import TensorBoardLogger
@@ -21,6 +20,7 @@ from viewmaker_cli.core.quiet import quiet_lightning
 from viewmaker_cli.data import Splits, load_dataset
 from viewmaker_cli.data.registry import config_options, get_info
 from viewmaker_cli.data.speech.frontend import LogMelFrontend
+from viewmaker_cli.data.splits import model_space
 from viewmaker_cli.errors import UserError
 from viewmaker_cli.evaluation.kinds import KINDS
 from viewmaker_cli.evaluation.probe_run import probe_with_baseline
@@ -96,11 +96,7 @@ def make_normalizer(cfg: DictConfig, splits: Splits) -> Normalizer | LogMelFront
         return LogMelFrontend.from_meta(splits.meta)
     if cfg.modality.normalize != "after":
         return Normalizer.identity(channels, dims)
-    x = splits.train_x.float()
-    if splits.train_x.dtype == torch.uint8:
-        x = x / 255
-    over = [0] + list(range(2, x.ndim))
-    return Normalizer(x.mean(over), x.std(over).clamp_min(1e-6), dims)
+    return Normalizer.of(model_space(splits.train_x))
 
 
 def check_writable(run_dir: Path, needed_bytes: int) -> None:
