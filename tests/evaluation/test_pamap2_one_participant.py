@@ -5,7 +5,6 @@ import importlib.util
 from pathlib import Path
 
 import torch
-from omegaconf import OmegaConf
 from probe_fixtures import probe_config
 
 from viewmaker_cli.data import load_dataset
@@ -28,11 +27,10 @@ def test_one_participant_probe_trains_on_subject_101_and_tests_on_105(tmp_path):
     assert splits.meta["train_subjects"] == [101] and splits.meta["test_subjects"] == [105]
     cfg = probe_config("sensor", "learned", kind="paper", also=["knn"], label_fraction=0.5, baseline=False,
                        paper={"sensor": {"epochs": 1}}, transfer=["pamap2_one_participant"])
-    check_probe_config(cfg.probe, "sensor", str(tmp_path))  # found where data.root points
-    cfg.probe.transfer = []
-    config = OmegaConf.to_container(cfg)
-    encoder = build_encoder(config, 52, 2)
-    view, _ = build_views(config, 52, 2, {})
+    check_probe_config(cfg["probe"], "sensor", str(tmp_path))  # found where data.root points
+    cfg["probe"]["transfer"] = []
+    encoder = build_encoder(cfg, 52, 2)
+    view, _ = build_views(cfg, 52, 2, {})
     metrics, protocol = probe_with_baseline(encoder, Normalizer.identity(52), splits, cfg, view=view)
     assert set(metrics) == {"probe_top1", "probe_train_top1", "knn_top1"}
     assert protocol["layer"] == "pooled" and protocol["train_examples"] < 32 and protocol["label_fraction"] == 0.5

@@ -21,10 +21,11 @@ from viewmaker_cli.training.saved_run import check_ckpt_given, load_run
 def run(cfg: DictConfig) -> dict:
     start = time.perf_counter()
     check_ckpt_given(cfg, "probe")
+    resolved = OmegaConf.to_container(cfg, resolve=True)
     device = accelerator_device(cfg.trainer.accelerator)
 
     def check_probe(config: dict, data: dict) -> None:  # a probe setting a user got wrong fails before the data is read
-        check_probe_config(cfg.probe, config["modality"]["name"], data["root"])
+        check_probe_config(resolved["probe"], config["modality"]["name"], data["root"])
 
     pretrained, data, splits = load_run(cfg, device, before_data=check_probe)
     config = pretrained.config
@@ -32,19 +33,16 @@ def run(cfg: DictConfig) -> dict:
         raise UserError(f"data={data['name']} has no labels: a probe needs labelled data (give a file with 'y')")
     L.seed_everything(cfg.seed, verbose=False)
 
-    # The probe protocol and seed come from this command; the architecture, modality and views from the checkpoint.
-    probe_cfg = OmegaConf.create({
-        "probe": OmegaConf.to_container(cfg.probe), "seed": cfg.seed, "model": config["model"],
-        "modality": config["modality"], "views": config["views"], "data": data,
-    })
-    metrics, protocol = probe_with_baseline(pretrained.encoder, pretrained.normalizer, splits, probe_cfg, view=pretrained.view)
+    # The probe protocol, seed and device come from this command; the architecture, modality and views from the checkpoint.
+    run_config = {**config, "probe": resolved["probe"], "data": data}
+    probe_config = {**run_config, "seed": cfg.seed, "trainer": resolved["trainer"]}
+    metrics, protocol = probe_with_baseline(pretrained.encoder, pretrained.normalizer, splits, probe_config, view=pretrained.view)
     run_dir = Path(HydraConfig.get().runtime.output_dir)
-    resolved = OmegaConf.to_container(cfg, resolve=True)
     results = write_results(
         run_dir,
         metrics,
         protocol,
-        {**config, "probe": resolved["probe"], "data": data},
+        run_config,
         time.perf_counter() - start,
         checkpoint={"path": str(Path(cfg.ckpt).resolve()), "global_step": pretrained.global_step},
         data={"name": splits.name, "source": splits.source, "train": len(splits.train_y), "test": len(splits.test_y)},

@@ -156,10 +156,10 @@ def trainer_kwargs(cfg: DictConfig) -> dict:
 def run(cfg: DictConfig) -> dict:
     start = time.perf_counter()
     validate(cfg)
+    config = OmegaConf.to_container(cfg, resolve=True)  # what everything below the commands takes
     if cfg.probe.enabled:  # a probe setting a user got wrong fails now, not after pretraining
-        check_probe_config(cfg.probe, cfg.modality.name, cfg.data.root)
+        check_probe_config(config["probe"], cfg.modality.name, cfg.data.root)
     run_dir = Path(HydraConfig.get().runtime.output_dir)
-    config = OmegaConf.to_container(cfg, resolve=True)
     L.seed_everything(cfg.seed, verbose=False)
     quiet_lightning()
 
@@ -223,7 +223,7 @@ def run(cfg: DictConfig) -> dict:
     if cfg.probe.enabled and not splits.labelled:
         log.info("data=%s has no labels: pretrained without a probe", cfg.data.name)
     elif cfg.probe.enabled:
-        metrics, protocol = probe_with_baseline(system.encoder, normalizer, splits, cfg, trainer.logger, view=system.view)
+        metrics, protocol = probe_with_baseline(system.encoder, normalizer, splits, config, trainer.logger, view=system.view)
     steps = trainer.global_step
     metrics["train_images_per_s"] = steps * cfg.data.batch_size / max(train_s, 1e-9)
     log_hparams(trainer.logger, config, metrics)  # TensorBoard's HPARAMS tab: settings beside final metrics
