@@ -1,22 +1,15 @@
 """PAMAP2's one-participant setting (Table 4): an encoder of PAMAP2's shape probed with subject 101's labels
 only, tested on subject 105, from fake Protocol files in the real format."""
 
-import importlib.util
-from pathlib import Path
-
 import torch
-from probe_fixtures import probe_config
 
+from tests.data.sensor import sensor_fakes
+from tests.evaluation.probe_fixtures import probe_config
 from viewmaker_cli.data import load_dataset
 from viewmaker_cli.evaluation.probe_run import probe_with_baseline
 from viewmaker_cli.evaluation.settings import check_probe_config
 from viewmaker_cli.models.encoder import Normalizer, build_encoder
 from viewmaker_cli.views.families import build_views
-
-# The sensor tests' writer of PAMAP2 files (tests/data/sensor is not a package).
-_spec = importlib.util.spec_from_file_location("sensor_fakes", Path(__file__).parents[1] / "data" / "sensor" / "sensor_fakes.py")
-sensor_fakes = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(sensor_fakes)
 
 
 def test_one_participant_probe_trains_on_subject_101_and_tests_on_105(tmp_path):

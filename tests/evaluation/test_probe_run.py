@@ -5,8 +5,8 @@ import dataclasses
 
 import pytest
 import torch
-from probe_fixtures import probe_config, write_mnist
 
+from tests.evaluation.probe_fixtures import probe_config, write_mnist
 from viewmaker_cli.data import Splits, load_dataset
 from viewmaker_cli.errors import UserError
 from viewmaker_cli.evaluation.corruptions import CORRUPTIONS
