@@ -6,7 +6,8 @@ import os
 
 import pytest
 import torch
-from vmk_process import run_vmk
+
+from tests.vmk_process import run_vmk
 
 TINY = [
     "model.width=4", "views.width=4", "views.num_res_blocks=1", "data.batch_size=32",

@@ -4,7 +4,8 @@ import json
 
 import numpy as np
 import torch
-from vmk_process import run_vmk
+
+from tests.vmk_process import run_vmk
 
 TINY = ["model.width=4", "views.width=4", "views.num_res_blocks=1", "trainer.max_steps=2", "probe.epochs=2",
         "data.batch_size=8", "data=tensor_file"]

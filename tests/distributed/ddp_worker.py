@@ -1,4 +1,5 @@
-"""One rank of the DDP test: `python ddp_worker.py RANK WORLD INIT_FILE OUT_DIR`.
+"""One rank of the DDP test: `python -m tests.distributed.ddp_worker RANK WORLD INIT_FILE OUT_DIR` from the
+repository root.
 
 Joins a gloo process group through a file store (no ports to pick), then runs the cases of ddp_cases.py
 through vmk's real code; Lightning's DDP strategy finds the group already made and uses it. Writes what it
@@ -20,7 +21,7 @@ def main(rank: int, world: int, init_file: str, out_dir: str) -> None:
     os.environ.pop("PL_GLOBAL_SEED", None)
     dist.init_process_group("gloo", init_method=f"file://{init_file}", rank=rank, world_size=world,
                             timeout=timedelta(seconds=60))
-    import ddp_cases
+    from tests.distributed import ddp_cases
 
     out = {"losses": ddp_cases.losses(slice(rank * ddp_cases.GLOBAL_BATCH // world,
                                             (rank + 1) * ddp_cases.GLOBAL_BATCH // world))}

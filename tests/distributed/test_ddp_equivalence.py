@@ -12,11 +12,13 @@ import time
 from contextlib import nullcontext
 from pathlib import Path
 
-import ddp_cases
 import pytest
 import torch
 
-WORKER = Path(__file__).with_name("ddp_worker.py")
+from tests.distributed import ddp_cases
+
+WORKER = "tests.distributed.ddp_worker"  # run with -m from the repository root: it imports the tests package
+REPO = Path(__file__).resolve().parents[2]
 TIMEOUT_S = 180  # a normal run takes a few seconds; a hung collective must fail the test, not the suite
 
 
@@ -24,8 +26,8 @@ def _run_ranks_and_reference(out: Path) -> None:
     """Start both ranks, compute the one-process reference while they run, then check how they ended."""
     out.mkdir(parents=True, exist_ok=True)
     procs = [
-        subprocess.Popen([sys.executable, str(WORKER), str(rank), str(ddp_cases.WORLD), str(out / "store"), str(out)],
-                         cwd=WORKER.parent, stdout=(out / f"log{rank}").open("w"), stderr=subprocess.STDOUT)
+        subprocess.Popen([sys.executable, "-m", WORKER, str(rank), str(ddp_cases.WORLD), str(out / "store"), str(out)],
+                         cwd=REPO, stdout=(out / f"log{rank}").open("w"), stderr=subprocess.STDOUT)
         for rank in range(ddp_cases.WORLD)
     ]
     try:

@@ -25,12 +25,13 @@ def write_mnist(directory: Path, n_train: int = 30, n_test: int = 12) -> Path:
     return directory
 
 
-def probe_config(modality: str = "image", views: str = "learned", **probe):
-    """What `probe_with_baseline` reads: probe settings over the defaults, seed, model, modality, views, data."""
+def probe_config(modality: str = "image", views: str = "learned", **probe) -> dict:
+    """What `probe_with_baseline` reads, as a run's resolved config: probe settings over the defaults, seed, model,
+    modality, views, data."""
     settings = OmegaConf.merge(OmegaConf.structured(ProbeConfig), {"epochs": 2, **probe})
-    return OmegaConf.create({
-        "probe": settings, "seed": 0, "budget": 0.05, "data": {"root": None},
+    return {
+        "probe": OmegaConf.to_container(settings), "seed": 0, "budget": 0.05, "data": {"root": None},
         "model": {"arch": "resnet18_small", "width": 4, "embedding_dim": 8},
         "modality": {"name": modality, "clamp": modality == "image"},
         "views": {"name": views, "expert": "auto", "width": 4, "num_res_blocks": 1},
-    })
+    }

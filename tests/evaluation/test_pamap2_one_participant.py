@@ -1,23 +1,15 @@
 """PAMAP2's one-participant setting (Table 4): an encoder of PAMAP2's shape probed with subject 101's labels
 only, tested on subject 105, from fake Protocol files in the real format."""
 
-import importlib.util
-from pathlib import Path
-
 import torch
-from omegaconf import OmegaConf
-from probe_fixtures import probe_config
 
+from tests.data.sensor import sensor_fakes
+from tests.evaluation.probe_fixtures import probe_config
 from viewmaker_cli.data import load_dataset
 from viewmaker_cli.evaluation.probe_run import probe_with_baseline
 from viewmaker_cli.evaluation.settings import check_probe_config
 from viewmaker_cli.models.encoder import Normalizer, build_encoder
 from viewmaker_cli.views.families import build_views
-
-# The sensor tests' writer of PAMAP2 files (tests/data/sensor is not a package).
-_spec = importlib.util.spec_from_file_location("sensor_fakes", Path(__file__).parents[1] / "data" / "sensor" / "sensor_fakes.py")
-sensor_fakes = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(sensor_fakes)
 
 
 def test_one_participant_probe_trains_on_subject_101_and_tests_on_105(tmp_path):
@@ -28,11 +20,10 @@ def test_one_participant_probe_trains_on_subject_101_and_tests_on_105(tmp_path):
     assert splits.meta["train_subjects"] == [101] and splits.meta["test_subjects"] == [105]
     cfg = probe_config("sensor", "learned", kind="paper", also=["knn"], label_fraction=0.5, baseline=False,
                        paper={"sensor": {"epochs": 1}}, transfer=["pamap2_one_participant"])
-    check_probe_config(cfg.probe, "sensor", str(tmp_path))  # found where data.root points
-    cfg.probe.transfer = []
-    config = OmegaConf.to_container(cfg)
-    encoder = build_encoder(config, 52, 2)
-    view, _ = build_views(config, 52, 2, {})
+    check_probe_config(cfg["probe"], "sensor", str(tmp_path))  # found where data.root points
+    cfg["probe"]["transfer"] = []
+    encoder = build_encoder(cfg, 52, 2)
+    view, _ = build_views(cfg, 52, 2, {})
     metrics, protocol = probe_with_baseline(encoder, Normalizer.identity(52), splits, cfg, view=view)
     assert set(metrics) == {"probe_top1", "probe_train_top1", "knn_top1"}
     assert protocol["layer"] == "pooled" and protocol["train_examples"] < 32 and protocol["label_fraction"] == 0.5

@@ -6,8 +6,7 @@ from hydra import compose, initialize_config_dir
 from omegaconf import OmegaConf
 from torch import nn
 
-from viewmaker_cli.cli import CONF_DIR
-from viewmaker_cli.config import ProbeConfig, register
+from viewmaker_cli.config import ProbeConfig, config_dir, register
 from viewmaker_cli.evaluation.kinds import Encoded, Task, evaluate, fit
 from viewmaker_cli.evaluation.paper_probe import PaperProtocol, train_paper_head
 from viewmaker_cli.evaluation.settings import protocol_for
@@ -86,7 +85,7 @@ def test_sgd_learns_and_the_step_schedule_applies():
 
 
 def test_the_paper_settings_per_modality_and_preset_paper_selects_them():
-    probe = OmegaConf.structured(ProbeConfig)
+    probe = OmegaConf.to_container(OmegaConf.structured(ProbeConfig))
     image, audio, sensor = (protocol_for("paper", probe, m, "learned: x") for m in ("image", "audio", "sensor"))
     transfer = protocol_for("paper", probe, "image", "learned: x", transfer=True)
     assert (image.layer, image.batch_size, image.weight_decay, image.milestones) == ("prepool", 128, 0.0, [60, 80])
@@ -94,10 +93,10 @@ def test_the_paper_settings_per_modality_and_preset_paper_selects_them():
     assert (sensor.layer, sensor.batch_size, sensor.weight_decay, sensor.milestones) == ("pooled", 256, 1e-4, [])
     assert (transfer.layer, transfer.weight_decay, transfer.milestones) == ("pooled", 1e-4, [])
     assert {p.lr for p in (image, audio, sensor)} == {0.01} and image.epochs == 100 and image.views_during_probe == "learned: x"
-    probe.paper.sensor.views = False
+    probe["paper"]["sensor"]["views"] = False
     assert protocol_for("paper", probe, "sensor", "learned: x").views_during_probe == "none"
     register()
-    with initialize_config_dir(config_dir=CONF_DIR, version_base=None):
+    with initialize_config_dir(config_dir=str(config_dir()), version_base=None):
         assert compose("pretrain", ["preset=paper", "modality=sensor"]).probe.kind == "paper"
         assert compose("pretrain").probe.kind == "linear" and compose("pretrain").probe.also == ["knn"]
 

@@ -5,9 +5,10 @@ import json
 
 import numpy as np
 import pytest
-from probe_fixtures import write_mnist
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
-from vmk_process import run_vmk
+
+from tests.evaluation.probe_fixtures import write_mnist
+from tests.vmk_process import run_vmk
 
 TINY = ["data=tensor_file", "model.width=4", "views.width=4", "views.num_res_blocks=1", "data.batch_size=8",
         "trainer.max_steps=2", "trainer.image_every_n_steps=0", "probe.epochs=2"]

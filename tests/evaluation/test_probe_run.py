@@ -5,9 +5,8 @@ import dataclasses
 
 import pytest
 import torch
-from omegaconf import OmegaConf
-from probe_fixtures import probe_config, write_mnist
 
+from tests.evaluation.probe_fixtures import probe_config, write_mnist
 from viewmaker_cli.data import Splits, load_dataset
 from viewmaker_cli.errors import UserError
 from viewmaker_cli.evaluation.corruptions import CORRUPTIONS
@@ -21,11 +20,10 @@ from viewmaker_cli.views.families import build_views
 
 
 def networks(cfg, splits, meta=None):
-    config = OmegaConf.to_container(cfg)
     channels, dims = splits.train_x.shape[1], splits.train_x.ndim - 2
     torch.manual_seed(1)
-    view, _ = build_views(config, channels, dims, meta or {})
-    return build_encoder(config, channels, dims), Normalizer.identity(channels, dims), view
+    view, _ = build_views(cfg, channels, dims, meta or {})
+    return build_encoder(cfg, channels, dims), Normalizer.identity(channels, dims), view
 
 
 def test_image_all_kinds_few_labels_corruptions_transfer_and_baseline(tmp_path):
@@ -74,7 +72,7 @@ def test_sensor_paper_probe_uses_expert_views_and_pooled_features():
     assert (protocol["layer"], protocol["weight_decay"], protocol["batch_size"]) == ("pooled", 1e-4, 256)
     assert protocol["views_during_probe"] == "expert: the run's hand-made set (spectral)"
     with pytest.raises(UserError, match="probe.corruptions and probe.cifar10c_root are for image data"):
-        check_probe_config(probe_config(corruptions=True).probe, "sensor")
+        check_probe_config(probe_config(corruptions=True)["probe"], "sensor")
 
 
 def test_audio_paper_probe_with_specaugment_on_log_mels():
@@ -104,4 +102,4 @@ def test_audio_paper_probe_with_specaugment_on_log_mels():
 ])
 def test_probe_settings_are_checked_before_anything_runs(settings, message):
     with pytest.raises(UserError, match=message):
-        check_probe_config(probe_config(**settings).probe, "image")
+        check_probe_config(probe_config(**settings)["probe"], "image")

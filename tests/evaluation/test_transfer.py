@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 import torch
 from PIL import Image
-from probe_fixtures import write_mnist
 
+from tests.evaluation.probe_fixtures import write_mnist
 from viewmaker_cli.data import Splits
 from viewmaker_cli.errors import UserError
 from viewmaker_cli.evaluation.transfer import adapt, data_config, load_transfer

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 import torch
-from slow_math import cos as _cos
 from torch import nn
 
+from tests.objectives.slow_math import cos as _cos
 from viewmaker_cli.core.ema import cosine_tau, ema_update
 from viewmaker_cli.objectives.byol import BYOL
 

@@ -6,9 +6,9 @@ import math
 
 import pytest
 import torch
-from slow_math import dot as _dot
-from slow_math import unit as _unit
 
+from tests.objectives.slow_math import dot as _dot
+from tests.objectives.slow_math import unit as _unit
 from viewmaker_cli.objectives.instdisc import InstDisc
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import torch
 import torch.nn.functional as F
-from slow_math import cos as _cos
 
+from tests.objectives.slow_math import cos as _cos
 from viewmaker_cli.objectives.simsiam import SimSiam
 
 

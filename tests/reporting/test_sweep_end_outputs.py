@@ -10,7 +10,8 @@ import statistics
 
 import pytest
 from PIL import Image
-from vmk_process import run_vmk
+
+from tests.vmk_process import run_vmk
 
 TINY = ["modality=sensor", "model.width=4", "views.width=4", "views.num_res_blocks=1", "data.batch_size=8",
         "trainer.max_steps=2", "probe.epochs=2", "probe.baseline=false", "trainer.log_every_n_steps=1",

@@ -1,28 +1,16 @@
-"""trainer.compile (with its eager fallback) and the optimisers' kernels per device."""
+"""Training with trainer.compile (compiled, or falling back to eager) and the optimisers' kernels per device; the
+fallback itself and the kernels' equivalence are tested in tests/core."""
 
 import logging
 
 import lightning as L
-import pytest
 import torch
 
 from viewmaker_cli.core import compile as fastpath
 from viewmaker_cli.core.device import optimizer_flags
-from viewmaker_cli.errors import UserError
 from viewmaker_cli.models.encoder import Normalizer
 from viewmaker_cli.training.batches import step_loader
 from viewmaker_cli.training.module import PretrainSystem
-
-
-class Tiny(torch.nn.Module):
-    """A forward of its own: Dynamo compiles frames of user code (it would skip torch.nn's own forwards)."""
-
-    def __init__(self):
-        super().__init__()
-        self.linear = torch.nn.Linear(3, 2)
-
-    def forward(self, x):
-        return self.linear(x).relu()
 
 
 def tiny_config(compile_setting) -> dict:
@@ -48,13 +36,6 @@ def fit(compile_setting, steps: int = 2) -> PretrainSystem:
     trainer.fit(system, train_dataloaders=step_loader(system.batches_per_epoch()))
     assert trainer.global_step == steps
     return system
-
-
-def test_compile_setting_auto_means_cuda_only():
-    assert fastpath.compile_enabled("auto", "cuda") and not fastpath.compile_enabled("auto", "cpu")
-    assert fastpath.compile_enabled(True, "cpu") and not fastpath.compile_enabled(False, "cuda")
-    with pytest.raises(UserError, match="trainer.compile"):
-        fastpath.compile_enabled("yes", "cpu")
 
 
 def test_compiled_training_matches_eager_training(monkeypatch):
@@ -93,35 +74,6 @@ def test_a_failing_compile_warns_once_per_network_and_trains_eagerly(monkeypatch
         assert torch.equal(a, b), name
 
 
-def test_a_backend_error_at_the_first_call_falls_back_in_one_line(monkeypatch, caplog):
-    def broken_backend(gm, example_inputs):
-        raise RuntimeError("no C++ compiler found\nsecond line of the report")
-
-    monkeypatch.setattr(fastpath, "BACKEND", broken_backend)
-    torch.manual_seed(0)
-    net = Tiny()
-    x = torch.randn(4, 3)
-    expected = net(x)
-    assert fastpath.compile_module(net, "probe head") and fastpath.is_compiled(net)
-    with caplog.at_level(logging.WARNING, logger="vmk"):
-        assert torch.equal(net(x), expected) and torch.equal(net(x), expected)
-    [warning] = [r.getMessage() for r in caplog.records]
-    assert "probe head" in warning and "RuntimeError: no C++ compiler found" in warning and "\n" not in warning
-    assert not fastpath.is_compiled(net)
-
-
-def test_only_the_first_calls_shape_runs_compiled(monkeypatch):
-    graphs = []
-    monkeypatch.setattr(fastpath, "BACKEND", lambda gm, example_inputs: graphs.append(gm) or gm.forward)
-    net = Tiny()
-    fastpath.compile_module(net, "tiny")
-    batch, few = torch.randn(8, 3), torch.randn(2, 3)
-    assert torch.equal(net(batch), net._call_impl(batch)) and len(graphs) == 1
-    assert torch.equal(net(few), net._call_impl(few)) and len(graphs) == 1, "a view grid's batch must not recompile"
-    net(batch)
-    assert len(graphs) == 1 and fastpath.is_compiled(net)
-
-
 def test_optimisers_use_fused_kernels_on_cuda_and_foreach_elsewhere():
     assert optimizer_flags("cuda") == {"fused": True}
     assert optimizer_flags(torch.device("cuda", 1)) == {"fused": True}
@@ -129,25 +81,6 @@ def test_optimisers_use_fused_kernels_on_cuda_and_foreach_elsewhere():
     system = PretrainSystem(tiny_config(False), torch.zeros(16, 3, 8, 8, dtype=torch.uint8), Normalizer.identity(3))
     for optimizer in system.configure_optimizers():
         assert optimizer.defaults["foreach"] is True and not optimizer.defaults["fused"]
-
-
-@pytest.mark.parametrize("make", [
-    lambda params, **flags: torch.optim.SGD(params, lr=0.03, momentum=0.9, weight_decay=1e-4, **flags),
-    lambda params, **flags: torch.optim.Adam(params, lr=1e-3, **flags),
-])
-def test_foreach_kernels_compute_what_the_per_parameter_loop_computes(make):
-    def train(**flags):
-        torch.manual_seed(0)
-        net = torch.nn.Sequential(torch.nn.Linear(5, 7), torch.nn.ReLU(), torch.nn.Linear(7, 3))
-        optimizer = make(net.parameters(), **flags)
-        for _ in range(4):
-            optimizer.zero_grad()
-            net(torch.randn(4, 5)).pow(2).sum().backward()
-            optimizer.step()
-        return list(net.parameters())
-
-    for a, b in zip(train(foreach=False), train(**optimizer_flags("cpu"))):
-        assert torch.equal(a, b)
 
 
 def test_a_bad_trainer_compile_value_is_one_line_and_exit_2(vmk, tmp_path):

@@ -8,7 +8,8 @@ import sys
 import time
 
 import torch
-from vmk_process import run_vmk
+
+from tests.vmk_process import run_vmk
 
 RUN = ["model.width=4", "views.width=4", "views.num_res_blocks=1", "data.batch_size=16", "probe.enabled=false",
        "trainer.log_every_n_steps=5", "trainer.image_every_n_steps=0", "deterministic=true"]

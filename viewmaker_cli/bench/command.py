@@ -20,6 +20,8 @@ from viewmaker_cli.config import PretrainConfig
 from viewmaker_cli.core.atomic import atomic_write_text
 from viewmaker_cli.core.compile import COMPILE_SETTINGS, compile_enabled
 from viewmaker_cli.core.device import pick_device
+from viewmaker_cli.core.quiet import quiet_lightning
+from viewmaker_cli.data.splits import model_space
 from viewmaker_cli.errors import UserError
 from viewmaker_cli.models.encoder import ARCHS, Normalizer
 from viewmaker_cli.reporting.results import git_state, versions
@@ -106,16 +108,12 @@ def make_normalizer(data: torch.Tensor, modality: str) -> Normalizer:
     channels, dims = data.shape[1], data.ndim - 2
     if modality != "image":
         return Normalizer.identity(channels, dims)
-    x = data[:4096].float() / 255  # random pixels: a few thousand give the statistics
-    over = [0] + list(range(2, x.ndim))
-    return Normalizer(x.mean(over), x.std(over).clamp_min(1e-6), dims)
+    return Normalizer.of(model_space(data[:4096]))  # random pixels: a few thousand give the statistics
 
 
 def run(cfg: DictConfig) -> dict:
     start = time.perf_counter()
     validate(cfg)
-    from viewmaker_cli.training.pretrain import quiet_lightning
-
     quiet_lightning()
     b = cfg.bench
     device = pick_device(b.device, "bench.device")

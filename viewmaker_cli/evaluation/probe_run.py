@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 
 import torch
-from omegaconf import DictConfig, OmegaConf
 from torch import nn
 
 from viewmaker_cli.core.device import accelerator_device
@@ -35,10 +34,10 @@ def untrained_encoder(config: dict, in_channels: int, seed: int, dims: int = 2) 
         return build_encoder(config, in_channels, dims)
 
 
-def probe_device(cfg: DictConfig, encoder: nn.Module) -> torch.device:
+def probe_device(cfg: dict, encoder: nn.Module) -> torch.device:
     """The GPU when the run may use one (Lightning hands the model back on the CPU after fit), else where
     the encoder is."""
-    device = accelerator_device(OmegaConf.select(cfg, "trainer.accelerator", default=None))
+    device = accelerator_device(cfg.get("trainer", {}).get("accelerator"))
     return device if device.type == "cuda" else next(encoder.parameters()).device
 
 
@@ -54,10 +53,10 @@ def task_of(splits: Splits, fraction: float, seed: int, key: str = "") -> Task:
 class ProbeRun:
     """One probe command's worth of probes: the metrics and, for each, where it came from."""
 
-    def __init__(self, cfg: DictConfig, view: nn.Module | None):
-        self.cfg, self.probe, self.view = cfg, cfg.probe, view
-        self.modality = cfg.modality.name
-        self.views = views_description(OmegaConf.to_container(cfg, resolve=True))
+    def __init__(self, cfg: dict, view: nn.Module | None):
+        self.cfg, self.probe, self.view = cfg, cfg["probe"], view
+        self.modality = cfg["modality"]["name"]
+        self.views = views_description(cfg)
         self.kinds = kinds(self.probe)
         self.metrics: dict[str, float] = {}
         self.sources: dict[str, dict] = {}
@@ -71,7 +70,7 @@ class ProbeRun:
         fitted = {}
         for kind in self.kinds:
             protocol = protocol_for(kind, self.probe, self.modality, self.views, transfer)
-            fitted[kind] = fit(kind, protocol, encoded, task, self.view, self.cfg.seed)
+            fitted[kind] = fit(kind, protocol, encoded, task, self.view, self.cfg["seed"])
             name = metric(kind, self.kinds[0], prefix)
             self.record(name, evaluate(fitted[kind], encoded, task), kind=kind, data=task.name, split="test", encoder=encoder)
             if name.endswith("probe_top1") and fitted[kind].train_top1 is not None and encoder == "pretrained":
@@ -81,12 +80,13 @@ class ProbeRun:
 
 
 def probe_with_baseline(
-    encoder: nn.Module, normalizer: nn.Module, splits: Splits, cfg: DictConfig, logger=None, view: nn.Module | None = None
+    encoder: nn.Module, normalizer: nn.Module, splits: Splits, cfg: dict, logger=None, view: nn.Module | None = None
 ) -> tuple[dict, dict]:
-    """metrics (percent) and the protocol that made them. `cfg` has probe, seed, model, modality, views and
-    data (root); `view` is the pretraining run's view module (needed by probe.kind=paper with views)."""
-    probe = cfg.probe
-    if probe.cifar10c_root and tuple(splits.input_shape) != (3, 32, 32):
+    """metrics (percent) and the protocol that made them. `cfg`, the run's resolved config (a plain dict), has
+    probe, seed, model, modality, views, data (root) and optionally trainer (accelerator); `view` is the
+    pretraining run's view module (needed by probe.kind=paper with views)."""
+    probe, seed = cfg["probe"], cfg["seed"]
+    if probe["cifar10c_root"] and tuple(splits.input_shape) != (3, 32, 32):
         raise UserError(
             f"probe.cifar10c_root needs an encoder of 3x32x32 images probed on CIFAR-10; data={splits.name} has "
             f"shape {tuple(splits.input_shape)} (use data=cifar10)"
@@ -95,39 +95,39 @@ def probe_with_baseline(
     encoder, normalizer = encoder.to(device), normalizer.to(device)
     view = view.to(device) if view is not None else None
     run = ProbeRun(cfg, view)
-    task = task_of(splits, probe.label_fraction, cfg.seed)
+    task = task_of(splits, probe["label_fraction"], seed)
     encoded = Encoded(encoder, normalizer)
     fitted = run.run_kinds(encoded, task)
     primary = fitted[run.kinds[0]]
     extra: dict = {}
 
-    if probe.corruptions:
+    if probe["corruptions"]:
         metrics, extra["corruptions"] = robustness.generated_corruptions(
-            primary.predictor(encoded), splits.test_x, splits.test_y, probe.severities, cfg.seed, device,
-            probe.corruption_examples,
+            primary.predictor(encoded), splits.test_x, splits.test_y, probe["severities"], seed, device,
+            probe["corruption_examples"],
         )
         run.metrics.update(metrics)
         run.sources["corruption/*"] = dict(kind=primary.kind, data=f"{splits.name}, corrupted", split="test", encoder="pretrained")
-    if probe.cifar10c_root:
+    if probe["cifar10c_root"]:
         metrics, extra["cifar10c"] = robustness.cifar10c(
-            primary.predictor(encoded), probe.cifar10c_root, splits.test_x, splits.test_y, probe.severities
+            primary.predictor(encoded), probe["cifar10c_root"], splits.test_x, splits.test_y, probe["severities"]
         )
         run.metrics.update(metrics)
         run.sources["cifar10c/*"] = dict(kind=primary.kind, data="CIFAR-10-C", split="all", encoder="pretrained")
 
-    if probe.transfer:
+    if probe["transfer"]:
         extra["transfer"] = {}
-        root = probe.transfer_root if probe.transfer_root is not None else cfg.data.root
-        for name in probe.transfer:
+        root = probe["transfer_root"] if probe["transfer_root"] is not None else cfg["data"]["root"]
+        for name in probe["transfer"]:
             other, record = load_transfer(name, run.modality, tuple(splits.input_shape), root, device)
-            run.run_kinds(encoded, task_of(other, probe.label_fraction, cfg.seed, f"transfer/{name}"), f"transfer/{name}/", transfer=True)
+            run.run_kinds(encoded, task_of(other, probe["label_fraction"], seed, f"transfer/{name}"), f"transfer/{name}/", transfer=True)
             record["protocols"] = {k: protocol_for(k, probe, run.modality, run.views, True).as_dict() for k in run.kinds}
             extra["transfer"][name] = record
             encoded.forget(f"transfer/{name}/")
 
-    if probe.baseline:
+    if probe["baseline"]:
         channels, dims = normalizer.encoder_input(splits.train_x.shape[1], splits.train_x.ndim - 2)
-        baseline = untrained_encoder(OmegaConf.to_container(cfg, resolve=True), channels, cfg.seed, dims).to(device)
+        baseline = untrained_encoder(cfg, channels, seed, dims).to(device)
         run.run_kinds(Encoded(baseline, normalizer), task, "untrained_", encoder="untrained (same initial weights)")
 
     if logger is not None:
@@ -137,13 +137,13 @@ def probe_with_baseline(
             log.info("%s = %.2f", name, value)
     protocol = {
         **protocol_for(run.kinds[0], probe, run.modality, run.views).as_dict(),
-        "label_fraction": probe.label_fraction,
+        "label_fraction": probe["label_fraction"],
         "train_examples": len(task.train_y),
-        "label_seed": cfg.seed,
+        "label_seed": seed,
         "kinds": {k: protocol_for(k, probe, run.modality, run.views).as_dict() for k in run.kinds},
         "metrics": run.sources,
         **({"baseline": "an untrained encoder of the same architecture and initial weights (seed), the same protocols"}
-           if probe.baseline else {}),
+           if probe["baseline"] else {}),
         **extra,
     }
     return run.metrics, protocol

@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable
 import torch
 from torch import Tensor
 
+from viewmaker_cli.data.splits import model_space
 from viewmaker_cli.errors import UserError
 from viewmaker_cli.evaluation.cifar10c import read_cifar10c
 from viewmaker_cli.evaluation.corruptions import CORRUPTIONS, SEVERITIES, corrupt
@@ -65,7 +66,7 @@ def generated_corruptions(
             generator = torch.Generator(device=device).manual_seed(seed * 1_000 + 10 * i + severity)
             correct = 0
             for start in range(0, len(test_y), CHUNK):
-                x = test_x[start : start + CHUNK].to(device).float().div_(255)
+                x = model_space(test_x[start : start + CHUNK].to(device))
                 predicted = predict(corrupt(x, name, severity, generator))
                 correct += int((predicted == test_y[start : start + CHUNK].to(device)).sum())
             table[name][severity] = 100.0 * correct / len(test_y)

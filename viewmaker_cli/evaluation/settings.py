@@ -1,9 +1,8 @@
 """From the `probe` config to what each probe kind runs with, and the checks that can fail before any
-training starts (a typo in `probe.also` must not cost a pretraining run)."""
+training starts (a typo in `probe.also` must not cost a pretraining run). `probe` is the `probe` part of the
+run's resolved config: a plain dict, the one form evaluation takes."""
 
 from __future__ import annotations
-
-from omegaconf import DictConfig, OmegaConf
 
 from viewmaker_cli.data.registry import DATASETS
 from viewmaker_cli.errors import UserError
@@ -25,37 +24,40 @@ VIEWS = {
 }
 
 
-def kinds(probe: DictConfig) -> list[str]:
+def kinds(probe: dict) -> list[str]:
     """`probe.kind` (the one behind probe_top1) first, then `probe.also` without repeats."""
-    return list(dict.fromkeys([probe.kind, *probe.also]))
+    return list(dict.fromkeys([probe["kind"], *probe["also"]]))
 
 
-def check_probe_config(probe: DictConfig, modality: str, data_root: str | None = None) -> None:
+def check_probe_config(probe: dict, modality: str, data_root: str | None = None) -> None:
     """Every probe setting a user can get wrong, as one line (exit 2), before anything is trained."""
     for kind in kinds(probe):
         if kind not in KINDS:
-            key = "probe.kind" if kind == probe.kind else "probe.also"
+            key = "probe.kind" if kind == probe["kind"] else "probe.also"
             raise UserError(f"{key}: unknown probe kind {kind!r} (choose from: {', '.join(KINDS)})")
-    layers = [probe.layer, probe.paper.image.layer, probe.paper.image_transfer.layer, probe.paper.audio.layer,
-              probe.paper.sensor.layer]
+    paper = probe["paper"]
+    layers = [probe["layer"], paper["image"]["layer"], paper["image_transfer"]["layer"], paper["audio"]["layer"],
+              paper["sensor"]["layer"]]
     for layer in layers:
         if layer not in FEATURE_LAYERS:
             raise UserError(f"probe layer {layer!r} is not supported (choose from: {', '.join(FEATURE_LAYERS)})")
-    if probe.knn_k < 1 or probe.knn_temperature <= 0:
-        raise UserError(f"probe.knn_k must be >= 1 and probe.knn_temperature > 0, got {probe.knn_k} and {probe.knn_temperature}")
-    check_fraction(probe.label_fraction)
-    check_severities(probe.severities)
-    if probe.corruption_examples is not None and probe.corruption_examples < 1:
-        raise UserError(f"probe.corruption_examples must be at least 1 (or null for all), got {probe.corruption_examples}")
-    if (probe.corruptions or probe.cifar10c_root) and modality != "image":
+    k, temperature = probe["knn_k"], probe["knn_temperature"]
+    if k < 1 or temperature <= 0:
+        raise UserError(f"probe.knn_k must be >= 1 and probe.knn_temperature > 0, got {k} and {temperature}")
+    check_fraction(probe["label_fraction"])
+    check_severities(probe["severities"])
+    examples = probe["corruption_examples"]
+    if examples is not None and examples < 1:
+        raise UserError(f"probe.corruption_examples must be at least 1 (or null for all), got {examples}")
+    if (probe["corruptions"] or probe["cifar10c_root"]) and modality != "image":
         raise UserError(f"probe.corruptions and probe.cifar10c_root are for image data; this run is modality={modality}")
-    if probe.cifar10c_root:
+    if probe["cifar10c_root"]:
         from viewmaker_cli.evaluation.cifar10c import find_root
 
-        find_root(probe.cifar10c_root)
-    check_names(list(probe.transfer))
-    root = probe.transfer_root if probe.transfer_root is not None else data_root
-    for name in probe.transfer:
+        find_root(probe["cifar10c_root"])
+    check_names(list(probe["transfer"]))
+    root = probe["transfer_root"] if probe["transfer_root"] is not None else data_root
+    for name in probe["transfer"]:
         info = DATASETS[name]
         if info.modality not in (modality, "any"):
             raise UserError(f"probe.transfer: {name} is {info.modality} data, this encoder is for {modality} data")
@@ -72,16 +74,14 @@ def views_description(config: dict) -> str:
     return f"{text} ({DEFAULT_EXPERT.get(config['modality']['name'], expert) if expert == 'auto' else expert})"
 
 
-def protocol_for(kind: str, probe: DictConfig, modality: str, views: str, transfer: bool = False) -> KindProtocol:
+def protocol_for(kind: str, probe: dict, modality: str, views: str, transfer: bool = False) -> KindProtocol:
     """The settings `kind` runs with for this modality (`transfer`: on a transfer dataset)."""
     if kind == "knn":
-        return KnnProtocol(layer=probe.layer, k=probe.knn_k, temperature=probe.knn_temperature)
+        return KnnProtocol(layer=probe["layer"], k=probe["knn_k"], temperature=probe["knn_temperature"])
     if kind == "linear":
-        return ProbeProtocol(
-            kind="linear", layer=probe.layer, epochs=probe.epochs, lr=probe.lr, weight_decay=probe.weight_decay,
-            batch_size=probe.batch_size, standardize=probe.standardize,
-        )
+        keys = ("layer", "epochs", "lr", "weight_decay", "batch_size", "standardize")
+        return ProbeProtocol(kind="linear", **{key: probe[key] for key in keys})
     section = "image_transfer" if transfer and modality == "image" else modality
-    paper = OmegaConf.to_container(probe.paper[section])
+    paper = dict(probe["paper"][section])
     uses_views = paper.pop("views")
     return PaperProtocol(**paper, views_during_probe=views if uses_views else "none")

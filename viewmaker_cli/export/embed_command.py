@@ -10,7 +10,7 @@ from omegaconf import DictConfig
 
 from viewmaker_cli.core.device import pick_device
 from viewmaker_cli.errors import UserError
-from viewmaker_cli.export.saved_run import check_ckpt_given
+from viewmaker_cli.training.saved_run import check_ckpt_given
 
 LAYERS = ("pooled", "prepool", "embedding")  # embedding: the head's output, what the objective saw
 SPLITS = ("train", "test")
@@ -53,7 +53,7 @@ def run(cfg: DictConfig) -> dict:
 
     from viewmaker_cli.core.atomic import atomic_output
     from viewmaker_cli.export.encoder_file import encoder_spec, write_encoder
-    from viewmaker_cli.export.saved_run import load_run
+    from viewmaker_cli.training.saved_run import load_run
 
     pretrained, data, splits = load_run(cfg, device)
     arrays = {}  # everything is computed before the first file is written

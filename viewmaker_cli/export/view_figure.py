@@ -1,5 +1,5 @@
 """The paper's Figure 1 for a saved run: each row an input, then several of its views, then the |δ| heat map
-of the first view, as RGB grids (training/view_grid.py's layout), and those grids as PNG and GIF frames.
+of the first view, as RGB grids (views/grid.py's layout), and those grids as PNG and GIF frames.
 
 What is drawn: images as images; a front end that turns stored examples into the encoder's input (speech
 stored as waveforms) is applied first, so its log-mels are drawn; spectrograms are drawn with the lowest
@@ -16,7 +16,7 @@ import torch
 from PIL import Image
 from torch import Tensor
 
-from viewmaker_cli.training.view_grid import view_grid
+from viewmaker_cli.views.grid import view_grid
 
 GAP = 2  # pixels between tiles
 

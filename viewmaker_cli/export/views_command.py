@@ -10,7 +10,7 @@ from omegaconf import DictConfig
 
 from viewmaker_cli.core.device import pick_device
 from viewmaker_cli.errors import UserError
-from viewmaker_cli.export.saved_run import check_ckpt_given
+from viewmaker_cli.training.saved_run import check_ckpt_given
 
 SPLITS = ("test", "train")
 
@@ -36,9 +36,9 @@ def run(cfg: DictConfig) -> dict:
 
     from viewmaker_cli.core.atomic import atomic_output, atomic_write_text
     from viewmaker_cli.data.splits import model_space
-    from viewmaker_cli.export.saved_run import load_run
     from viewmaker_cli.export.view_figure import drawable, figure_grids, grid_image, save_gif, save_png
     from viewmaker_cli.models.encoder import Normalizer
+    from viewmaker_cli.training.saved_run import load_run
 
     pretrained, data, splits = load_run(cfg, device)
     pool_x, pool_y = (splits.test_x, splits.test_y) if cfg.split == "test" else (splits.train_x, splits.train_y)

@@ -39,3 +39,10 @@ class Normalizer(nn.Module):
     @classmethod
     def identity(cls, channels: int, dims: int = 2) -> "Normalizer":
         return cls(torch.zeros(channels), torch.ones(channels), dims)
+
+    @classmethod
+    def of(cls, x: Tensor) -> "Normalizer":
+        """The per-channel statistics of model-space examples `x` [N, C, ...] (std floored: a constant channel
+        must not divide by zero)."""
+        over = [0] + list(range(2, x.ndim))
+        return cls(x.mean(over), x.std(over).clamp_min(1e-6), x.ndim - 2)

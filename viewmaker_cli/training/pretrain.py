@@ -7,20 +7,20 @@ import logging
 import os
 import shutil
 import time
-import warnings
 from pathlib import Path
 
 import lightning as L
-import torch
 from hydra.core.hydra_config import HydraConfig
 from lightning.pytorch.callbacks import ModelCheckpoint, RichProgressBar
 from lightning.pytorch.loggers import TensorBoardLogger
 from omegaconf import DictConfig, OmegaConf
 
 from viewmaker_cli.core.device import default_precision
+from viewmaker_cli.core.quiet import quiet_lightning
 from viewmaker_cli.data import Splits, load_dataset
 from viewmaker_cli.data.registry import config_options, get_info
 from viewmaker_cli.data.speech.frontend import LogMelFrontend
+from viewmaker_cli.data.splits import model_space
 from viewmaker_cli.errors import UserError
 from viewmaker_cli.evaluation.kinds import KINDS
 from viewmaker_cli.evaluation.probe_run import probe_with_baseline
@@ -51,13 +51,6 @@ SUPPORTED = {
     "trainer.strategy": ("auto", "ddp"),
     "trainer.compile": ("auto", True, False),
 }
-
-
-def quiet_lightning() -> None:
-    """Keep the console for vmk's own lines: Lightning's tips and known-harmless warnings go."""
-    logging.getLogger("lightning.pytorch.utilities.rank_zero").setLevel(logging.WARNING)
-    warnings.filterwarnings("ignore", message=r".*isinstance\(treespec, LeafSpec\).*")
-    warnings.filterwarnings("ignore", message=r".*`IterableDataset` has `__len__` defined.*")
 
 
 def validate(cfg: DictConfig) -> None:
@@ -103,11 +96,7 @@ def make_normalizer(cfg: DictConfig, splits: Splits) -> Normalizer | LogMelFront
         return LogMelFrontend.from_meta(splits.meta)
     if cfg.modality.normalize != "after":
         return Normalizer.identity(channels, dims)
-    x = splits.train_x.float()
-    if splits.train_x.dtype == torch.uint8:
-        x = x / 255
-    over = [0] + list(range(2, x.ndim))
-    return Normalizer(x.mean(over), x.std(over).clamp_min(1e-6), dims)
+    return Normalizer.of(model_space(splits.train_x))
 
 
 def check_writable(run_dir: Path, needed_bytes: int) -> None:
@@ -167,10 +156,10 @@ def trainer_kwargs(cfg: DictConfig) -> dict:
 def run(cfg: DictConfig) -> dict:
     start = time.perf_counter()
     validate(cfg)
+    config = OmegaConf.to_container(cfg, resolve=True)  # what everything below the commands takes
     if cfg.probe.enabled:  # a probe setting a user got wrong fails now, not after pretraining
-        check_probe_config(cfg.probe, cfg.modality.name, cfg.data.root)
+        check_probe_config(config["probe"], cfg.modality.name, cfg.data.root)
     run_dir = Path(HydraConfig.get().runtime.output_dir)
-    config = OmegaConf.to_container(cfg, resolve=True)
     L.seed_everything(cfg.seed, verbose=False)
     quiet_lightning()
 
@@ -234,7 +223,7 @@ def run(cfg: DictConfig) -> dict:
     if cfg.probe.enabled and not splits.labelled:
         log.info("data=%s has no labels: pretrained without a probe", cfg.data.name)
     elif cfg.probe.enabled:
-        metrics, protocol = probe_with_baseline(system.encoder, normalizer, splits, cfg, trainer.logger, view=system.view)
+        metrics, protocol = probe_with_baseline(system.encoder, normalizer, splits, config, trainer.logger, view=system.view)
     steps = trainer.global_step
     metrics["train_images_per_s"] = steps * cfg.data.batch_size / max(train_s, 1e-9)
     log_hparams(trainer.logger, config, metrics)  # TensorBoard's HPARAMS tab: settings beside final metrics

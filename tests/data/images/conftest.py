@@ -6,7 +6,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from cifar_files import CifarWriter, cifar_images, py2_pickle
+
+from tests.data.images.cifar_files import CifarWriter, cifar_images, py2_pickle
 
 
 @pytest.fixture(autouse=True)

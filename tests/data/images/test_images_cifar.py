@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from cifar_files import CifarWriter, cifar_images, py2_pickle
 
+from tests.data.images.cifar_files import CifarWriter, cifar_images, py2_pickle
 from viewmaker_cli.data.images import cifar
 from viewmaker_cli.errors import UserError
 

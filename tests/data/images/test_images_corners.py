@@ -6,8 +6,8 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from cifar_files import CifarWriter
 
+from tests.data.images.cifar_files import CifarWriter
 from viewmaker_cli.data import DATASETS
 from viewmaker_cli.data.images import corners
 

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from cifar_files import CifarWriter
 from omegaconf import OmegaConf
 
 import viewmaker_cli.data.images  # noqa: F401 - registers the datasets
+from tests.data.images.cifar_files import CifarWriter
 from viewmaker_cli.data import DATASETS, load_dataset
 
 NAMES = ["cifar10", "cifar100", "mnist", "svhn", "stl10", "image_folder", "cifar10_corners"]

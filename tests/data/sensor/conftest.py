@@ -6,7 +6,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from sensor_fakes import FAKE_RUNS, fake_table, write_table
+
+from tests.data.sensor.sensor_fakes import FAKE_RUNS, fake_table, write_table
 
 
 @pytest.fixture(autouse=True)

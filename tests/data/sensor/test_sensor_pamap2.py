@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from sensor_fakes import FAKE_RUNS, RAMP_COLUMN, fake_table, write_table
 
+from tests.data.sensor.sensor_fakes import FAKE_RUNS, RAMP_COLUMN, fake_table, write_table
 from viewmaker_cli.data import registry
 from viewmaker_cli.data.sensor import pamap2, pamap2_files
 from viewmaker_cli.data.sensor.spectrogram import channel_stats

@@ -1,8 +1,9 @@
-"""What `vmk views` and `vmk embed` share: the checkpoint's networks and the data to run them on, chosen by
-the same convention as `vmk probe` (data defaults to the dataset the checkpoint was pretrained on)."""
+"""What `vmk probe`, `vmk views` and `vmk embed` share: the checkpoint's networks and the data to run them on,
+the data defaulting to the dataset the checkpoint was pretrained on."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import torch
@@ -19,9 +20,10 @@ def check_ckpt_given(cfg: DictConfig, command: str) -> None:
         raise UserError(f"ckpt={cfg.ckpt}: no such file")
 
 
-def load_run(cfg: DictConfig, device: torch.device):
-    """(pretrained networks, data config used, splits) for `cfg.ckpt` and `cfg.data`; UserError when the
-    data cannot feed the checkpoint's encoder."""
+def load_run(cfg: DictConfig, device: torch.device, before_data: Callable[[dict, dict], None] | None = None):
+    """(pretrained networks, data config used, splits) for `cfg.ckpt` and `cfg.data` (`data.name` empty: the
+    pretraining run's data). `before_data(run config, data config)` checks settings before the data is read;
+    UserError when the data cannot feed the checkpoint's encoder."""
     from viewmaker_cli.data import load_dataset
     from viewmaker_cli.data.registry import config_options, get_info
     from viewmaker_cli.training.pretrained import load_pretrained
@@ -31,6 +33,8 @@ def load_run(cfg: DictConfig, device: torch.device):
     pretrained = load_pretrained(cfg.ckpt, device)
     config = pretrained.config
     data = OmegaConf.to_container(cfg.data) if cfg.data.name else config["data"]
+    if before_data is not None:
+        before_data(config, data)
     splits = load_dataset(
         data["name"], root=data["root"], download=data["download"], pad_to=data["pad_to"],
         options=config_options(data, config["modality"]["name"]),
@@ -38,7 +42,7 @@ def load_run(cfg: DictConfig, device: torch.device):
     expected, found = tuple(pretrained.input_shape), tuple(splits.input_shape)
     if found != expected:
         raise UserError(
-            f"ckpt={cfg.ckpt} was trained on inputs of shape {expected} ({config['data']['name']}), "
-            f"but data={data['name']} has shape {found}: choose data of the same shape"
+            f"ckpt={cfg.ckpt} was trained on inputs of shape {expected} ({config['data']['name']}) and expects "
+            f"{expected[0]}-channel inputs of that shape, but data={data['name']} has shape {found}: choose data of the same shape"
         )
     return pretrained, data, splits

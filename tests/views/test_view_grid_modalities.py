@@ -1,11 +1,11 @@
-"""The TensorBoard view grid for images, speech log-mels, sensor spectrograms and raw series, pixel by pixel
-against a slow reference (matplotlib's colormap called per pixel)."""
+"""The view grid (TensorBoard and `vmk views`) for images, speech log-mels, sensor spectrograms and raw series,
+pixel by pixel against a slow reference (matplotlib's colormap called per pixel)."""
 
 import matplotlib
 import pytest
 import torch
 
-from viewmaker_cli.training.view_grid import view_grid
+from viewmaker_cli.views.grid import view_grid
 
 MAGMA = matplotlib.colormaps["magma"]
 

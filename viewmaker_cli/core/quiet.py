@@ -1,0 +1,13 @@
+"""Lightning's console noise off, for every command that runs Lightning (`vmk pretrain`, `vmk bench`)."""
+
+from __future__ import annotations
+
+import logging
+import warnings
+
+
+def quiet_lightning() -> None:
+    """Keep the console for vmk's own lines: Lightning's tips and known-harmless warnings go."""
+    logging.getLogger("lightning.pytorch.utilities.rank_zero").setLevel(logging.WARNING)
+    warnings.filterwarnings("ignore", message=r".*isinstance\(treespec, LeafSpec\).*")
+    warnings.filterwarnings("ignore", message=r".*`IterableDataset` has `__len__` defined.*")
