@@ -76,11 +76,10 @@ def test_every_bad_setting_is_named(override, key):
     from hydra import compose, initialize_config_dir
 
     from viewmaker_cli.bench.command import parse_shape, validate
-    from viewmaker_cli.cli import CONF_DIR
-    from viewmaker_cli.config import register
+    from viewmaker_cli.config import config_dir, register
 
     register()
-    with initialize_config_dir(config_dir=CONF_DIR, version_base=None):
+    with initialize_config_dir(config_dir=str(config_dir()), version_base=None):
         cfg = compose(config_name="bench", overrides=[override])
     with pytest.raises(UserError, match=key.replace(".", r"\.")):
         validate(cfg)
