@@ -89,9 +89,9 @@ def run_hydra_app(name: str, args: list[str]) -> None:
     """Run subcommand `name` as a Hydra app over conf/{name}.yaml with `args` as its command line."""
     import hydra
 
-    from viewmaker_cli.config import config_dir, register
+    from viewmaker_cli.config import config_dir
 
-    register()
+    register_schemas(name)
     precheck(name, args)  # before importing the task (torch, lightning): a typo fails in a second
     task = _load(COMMANDS[name][0])
     crashed: list[BaseException] = []
@@ -125,6 +125,18 @@ def run_hydra_app(name: str, args: list[str]) -> None:
         sys.exit(2)
     if exit_code is not None:
         sys.exit(exit_code)
+
+
+def register_schemas(name: str) -> None:
+    """The typed schemas `vmk NAME` composes over, into Hydra's ConfigStore. Only pretrain has an objective
+    group: the other commands skip importing the objectives (and with them torch), so a typo stays quick."""
+    from viewmaker_cli.config import register
+
+    register()
+    if name == "pretrain":
+        from viewmaker_cli.objectives.table import register as register_objectives
+
+        register_objectives()
 
 
 HYDRA_FLAGS = ("-m", "--multirun", "--cfg", "-c", "--help", "-h", "--hydra-help", "--info", "-i", "--resolve",

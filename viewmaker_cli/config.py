@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional
 
 from hydra.core.config_store import ConfigStore
+from omegaconf import MISSING
 
 
 def config_dir() -> Path:
@@ -80,23 +81,10 @@ class ViewsConfig:
 
 @dataclass
 class ObjectiveConfig:
-    name: str = "simclr"  # simclr | instdisc | byol | simsiam | moco | wmse | supervised
-    temperature: float = 0.07
-    # simclr. False: the authors' one-directional loss with self-similarity in the denominator
-    # (faithful); True: the symmetric NT-Xent of Chen et al. 2020.
-    symmetric: bool = False
-    # instdisc: memory bank negatives and momentum; double_update = the authors' accidental second write.
-    num_negatives: int = 4096
-    momentum: float = 0.5
-    double_update: bool = False
-    # byol / moco: EMA rate of the target network; byol / simsiam: predictor hidden width.
-    ema: float = 0.99
-    hidden: int = 4096
-    # moco: queue length.
-    queue_size: int = 65536
-    # wmse: whitening group size (None: the whole batch) and the covariance's ridge.
-    whiten_size: Optional[int] = None
-    eps: float = 0.0
+    """What every objective's settings have: its name. Each objective extends this with its own keys in
+    its own file (objectives/NAME.py), registered as the schema of conf/objective/NAME.yaml."""
+
+    name: str = MISSING  # simclr | instdisc | byol | simsiam | moco | wmse | supervised
 
 
 @dataclass
@@ -211,7 +199,7 @@ class PretrainConfig:
     data: DataConfig = field(default_factory=DataConfig)
     model: ModelConfig = field(default_factory=ModelConfig)
     views: ViewsConfig = field(default_factory=ViewsConfig)
-    objective: ObjectiveConfig = field(default_factory=ObjectiveConfig)
+    objective: ObjectiveConfig = MISSING  # the `objective` group: one objective's own config
     optim: OptimConfig = field(default_factory=OptimConfig)
     trainer: TrainerConfig = field(default_factory=TrainerConfig)
     probe: ProbeConfig = field(default_factory=ProbeConfig)

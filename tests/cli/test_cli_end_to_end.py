@@ -147,6 +147,7 @@ def test_bad_checkpoints_are_one_line_exit_2(case, sweep, tmp_path):
         ("data=nope", "Could not find 'data/nope'"),
         ("data.batch_size=100000", "fewer than one batch"),
         ("trainer.max_steps=1.5", "could not be converted to Integer"),
+        ("objective.queue_size=5", "Key 'queue_size' not in 'SimCLRConfig'"),  # MoCo's key: not simclr's
     ],
 )
 def test_bad_overrides_exit_2_with_one_line_naming_the_problem(override, needle, tmp_path):

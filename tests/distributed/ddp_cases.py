@@ -10,8 +10,9 @@ from omegaconf import OmegaConf
 
 from viewmaker_cli.config import PretrainConfig
 from viewmaker_cli.models.encoder import Normalizer
-from viewmaker_cli.objectives.instdisc import InstDisc
-from viewmaker_cli.objectives.simclr import SimCLR
+from viewmaker_cli.objectives.instdisc import InstDisc, InstDiscConfig
+from viewmaker_cli.objectives.moco import MoCoConfig
+from viewmaker_cli.objectives.simclr import SimCLR, SimCLRConfig
 from viewmaker_cli.objectives.wmse import WMSE
 from viewmaker_cli.training.batches import step_loader
 from viewmaker_cli.training.module import PretrainSystem
@@ -21,11 +22,10 @@ WORLD = 2
 GLOBAL_BATCH = 8
 # Training cases: config overrides. Alternating updates (the default) unless the case says otherwise.
 CASES = {
-    "simclr": {"objective": {"name": "simclr"}},
-    "instdisc": {"objective": {"name": "instdisc", "num_negatives": 32, "momentum": 0.5}},
-    "moco": {"objective": {"name": "moco", "queue_size": 40, "temperature": 0.2, "ema": 0.9}},
-    "simclr_symmetric_simultaneous": {"objective": {"name": "simclr", "symmetric": True},
-                                      "views": {"update": "simultaneous"}},
+    "simclr": {"objective": SimCLRConfig()},
+    "instdisc": {"objective": InstDiscConfig(num_negatives=32, momentum=0.5)},
+    "moco": {"objective": MoCoConfig(queue_size=40, temperature=0.2, ema=0.9)},
+    "simclr_symmetric_simultaneous": {"objective": SimCLRConfig(symmetric=True), "views": {"update": "simultaneous"}},
 }
 
 

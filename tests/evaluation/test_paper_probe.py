@@ -6,7 +6,8 @@ from hydra import compose, initialize_config_dir
 from omegaconf import OmegaConf
 from torch import nn
 
-from viewmaker_cli.config import ProbeConfig, config_dir, register
+from viewmaker_cli.cli import register_schemas
+from viewmaker_cli.config import ProbeConfig, config_dir
 from viewmaker_cli.evaluation.kinds import Encoded, Task, evaluate, fit
 from viewmaker_cli.evaluation.paper_probe import PaperProtocol, train_paper_head
 from viewmaker_cli.evaluation.settings import protocol_for
@@ -95,7 +96,7 @@ def test_the_paper_settings_per_modality_and_preset_paper_selects_them():
     assert {p.lr for p in (image, audio, sensor)} == {0.01} and image.epochs == 100 and image.views_during_probe == "learned: x"
     probe["paper"]["sensor"]["views"] = False
     assert protocol_for("paper", probe, "sensor", "learned: x").views_during_probe == "none"
-    register()
+    register_schemas("pretrain")
     with initialize_config_dir(config_dir=str(config_dir()), version_base=None):
         assert compose("pretrain", ["preset=paper", "modality=sensor"]).probe.kind == "paper"
         assert compose("pretrain").probe.kind == "linear" and compose("pretrain").probe.also == ["knn"]

@@ -9,7 +9,8 @@ import pytest
 from hydra import compose, initialize_config_dir
 from hydra.core.config_store import ConfigStore
 
-from viewmaker_cli.config import config_dir, register
+from viewmaker_cli.cli import register_schemas
+from viewmaker_cli.config import config_dir
 
 
 @dataclass
@@ -29,7 +30,7 @@ class SlurmQueueConfFields:  # hydra_plugins/hydra_submitit_launcher/config.py (
 
 
 def test_slurm_preset_is_loaded_only_when_selected_and_names_the_missing_plugin(hydra_restore_singletons):
-    register()
+    register_schemas("pretrain")
     with initialize_config_dir(config_dir=str(config_dir()), version_base=None):
         assert compose("pretrain", return_hydra_config=True).hydra.launcher._target_.endswith("BasicLauncher")
         with pytest.raises(Exception, match="hydra/launcher/submitit_slurm"):
@@ -37,7 +38,7 @@ def test_slurm_preset_is_loaded_only_when_selected_and_names_the_missing_plugin(
 
 
 def test_slurm_preset_sets_one_gpu_per_job_over_the_plugin_schema(hydra_restore_singletons):
-    register()
+    register_schemas("pretrain")
     ConfigStore.instance().store(group="hydra/launcher", name="submitit_slurm", node=SlurmQueueConfFields)
     with initialize_config_dir(config_dir=str(config_dir()), version_base=None):
         cfg = compose("pretrain", overrides=["hydra/launcher=slurm", "hydra.launcher.partition=gpu"], return_hydra_config=True)

@@ -24,6 +24,7 @@ from viewmaker_cli.core.quiet import quiet_lightning
 from viewmaker_cli.data.splits import model_space
 from viewmaker_cli.errors import UserError
 from viewmaker_cli.models.encoder import ARCHS, Normalizer
+from viewmaker_cli.objectives.simclr import SimCLRConfig
 from viewmaker_cli.reporting.results import git_state, versions
 from viewmaker_cli.views.families import build_views
 from viewmaker_cli.views.viewmaker import NORMS
@@ -79,8 +80,9 @@ def validate(cfg: DictConfig) -> None:
 
 def pretrain_config(cfg: DictConfig, modality: str, arch: str) -> dict:
     """The config `vmk pretrain` would run with these settings: its defaults, the bench's model, views,
-    optimiser, budget and batch, the modality's clamping, and no logging inside the timed steps."""
-    base = OmegaConf.to_container(OmegaConf.structured(PretrainConfig), resolve=True)
+    optimiser, budget and batch, the modality's clamping, and no logging inside the timed steps. The
+    objective: SimCLR, the loss the reference times."""
+    base = OmegaConf.to_container(OmegaConf.structured(PretrainConfig(objective=SimCLRConfig())), resolve=True)
     clamp, normalize = (True, "after") if modality == "image" else (False, "before")
     base.update(budget=cfg.budget, seed=cfg.seed)
     base["modality"] = {"name": modality, "clamp": clamp, "normalize": normalize}

@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
+
+from viewmaker_cli.config import ObjectiveConfig
+from viewmaker_cli.objectives.base import Objective
+
+
+@dataclass
+class BYOLConfig(ObjectiveConfig):
+    name: str = "byol"
+    ema: float = 0.99  # EMA rate of the target network
+    hidden: int = 4096  # predictor hidden width
 
 
 def predictor(dim: int, hidden: int) -> nn.Sequential:
@@ -16,7 +28,7 @@ def _regression(p: Tensor, t: Tensor) -> Tensor:
     return 2.0 - 2.0 * F.cosine_similarity(p, t, dim=1).mean()
 
 
-class BYOL(nn.Module):
+class BYOL(Objective):
     """Loss ½[(2 - 2cos(q(z1), t2)) + (2 - 2cos(q(z2), t1))], z = online projections, t = target projections.
 
     The objective owns the predictor q: put `objective.parameters()` in the encoder's optimiser. The training loop owns
@@ -27,9 +39,7 @@ class BYOL(nn.Module):
     computes the targets under no_grad, the viewmaker simply gets the online path only).
     """
 
-    needs_index = False
     needs_target = True
-    needs_labels = False
 
     def __init__(self, dim: int, hidden: int = 4096, ema: float = 0.99) -> None:
         super().__init__()
@@ -37,6 +47,10 @@ class BYOL(nn.Module):
             raise ValueError(f"ema must be in [0, 1], got {ema}")
         self.dim, self.ema = dim, ema
         self.predictor = predictor(dim, hidden)
+
+    @classmethod
+    def from_config(cls, config: BYOLConfig, embedding_dim: int, num_examples: int, num_classes: int) -> BYOL:
+        return cls(embedding_dim, config.hidden, config.ema)
 
     def forward(
         self, z1: Tensor, z2: Tensor, index: Tensor | None = None, *, targets: tuple[Tensor, Tensor] | None = None
@@ -49,11 +63,6 @@ class BYOL(nn.Module):
     ) -> Tensor:
         t1, t2 = self._check(z1, z2, targets)
         return -self._loss(z1, z2, t1, t2)
-
-    def after_step(
-        self, z1: Tensor, z2: Tensor, index: Tensor | None = None, *, targets: tuple[Tensor, Tensor] | None = None
-    ) -> None:
-        """No state here: the EMA lives on the loop's networks (`ema_update`)."""
 
     def _loss(self, z1: Tensor, z2: Tensor, t1: Tensor, t2: Tensor) -> Tensor:
         # fp32 predictor and cosine: the predictor is tiny, and 2 - 2cos loses its small values in bf16.

@@ -3,16 +3,28 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Callable
 
 import torch
 import torch.nn.functional as F
-from torch import Tensor, nn
+from torch import Tensor
 
+from viewmaker_cli.config import ObjectiveConfig
 from viewmaker_cli.core import dist
+from viewmaker_cli.objectives.base import Objective
 
 
-class InstDisc(nn.Module):
+@dataclass
+class InstDiscConfig(ObjectiveConfig):
+    name: str = "instdisc"
+    temperature: float = 0.07
+    num_negatives: int = 4096  # drawn from the memory bank with replacement
+    momentum: float = 0.5  # of the bank's rows
+    double_update: bool = False  # the authors' accidental second write of the bank per step
+
+
+class InstDisc(Objective):
     """NCE-style loss of one view against an index-addressed memory bank of past embeddings.
 
     Encoder loss (view 1 only; `z2` is ignored and may be None):
@@ -27,8 +39,6 @@ class InstDisc(nn.Module):
     """
 
     needs_index = True
-    needs_target = False
-    needs_labels = False
 
     def __init__(
         self,
@@ -55,6 +65,10 @@ class InstDisc(nn.Module):
         scale = 1.0 / math.sqrt(dim / 3)
         bank = torch.rand(num_examples, dim) * (2 * scale) - scale
         self.register_buffer("bank", F.normalize(bank, dim=1))
+
+    @classmethod
+    def from_config(cls, config: InstDiscConfig, embedding_dim: int, num_examples: int, num_classes: int) -> InstDisc:
+        return cls(num_examples, embedding_dim, config.num_negatives, config.momentum, config.temperature, config.double_update)
 
     def sample_negatives(self, batch: int, generator: torch.Generator | None = None) -> Tensor:
         """[batch, k] indices, uniform with replacement over the bank (own index not excluded, as the authors do).
@@ -93,9 +107,6 @@ class InstDisc(nn.Module):
             # The positive is not in the normaliser, and log k is a constant kept to match the authors' values.
             negterm = torch.logsumexp(neg / self.temperature, dim=1) - math.log(negatives.shape[1])
             return -(pos / self.temperature - negterm).mean()
-
-    def adversarial(self, z1: Tensor, z2: Tensor | None = None, index: Tensor | None = None, **kwargs) -> Tensor:
-        return -self.forward(z1, z2, index, **kwargs)
 
     @torch.no_grad()
     def after_step(self, z1: Tensor, z2: Tensor | None = None, index: Tensor | None = None) -> None:

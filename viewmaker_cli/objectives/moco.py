@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Callable
 
 import torch
 import torch.nn.functional as F
-from torch import Tensor, nn
+from torch import Tensor
 
+from viewmaker_cli.config import ObjectiveConfig
 from viewmaker_cli.core import dist
+from viewmaker_cli.objectives.base import Objective
 
 
-class MoCo(nn.Module):
+@dataclass
+class MoCoConfig(ObjectiveConfig):
+    name: str = "moco"
+    temperature: float = 0.2
+    ema: float = 0.999  # EMA rate of the momentum encoder
+    queue_size: int = 65536  # keys of past batches, the negatives
+
+
+class MoCo(Objective):
     """Symmetrised InfoNCE: ½[L(q1, k2) + L(q2, k1)], L(q, k) = CE([q·k, q·queue] / t, 0), all L2-normalised.
 
     q = online projections (z1, z2); k = the momentum encoder's projections of the same views, passed as
@@ -24,9 +35,7 @@ class MoCo(nn.Module):
     and equal to one process's. Each rank's loss covers its own rows.
     """
 
-    needs_index = False
     needs_target = True
-    needs_labels = False
 
     def __init__(
         self,
@@ -48,6 +57,10 @@ class MoCo(nn.Module):
         # Random unit keys until real ones arrive, as in MoCo.
         self.register_buffer("queue", F.normalize(torch.randn(queue_size, dim), dim=1))
         self.register_buffer("queue_ptr", torch.zeros((), dtype=torch.long))
+
+    @classmethod
+    def from_config(cls, config: MoCoConfig, embedding_dim: int, num_examples: int, num_classes: int) -> MoCo:
+        return cls(embedding_dim, config.queue_size, config.temperature, config.ema)
 
     def forward(
         self, z1: Tensor, z2: Tensor, index: Tensor | None = None, *, targets: tuple[Tensor, Tensor] | None = None

@@ -3,13 +3,25 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Callable
 
 import torch
 import torch.nn.functional as F
-from torch import Tensor, nn
+from torch import Tensor
 
+from viewmaker_cli.config import ObjectiveConfig
 from viewmaker_cli.core import dist
+from viewmaker_cli.objectives.base import Objective
+
+
+@dataclass
+class SimCLRConfig(ObjectiveConfig):
+    name: str = "simclr"
+    temperature: float = 0.07
+    # False: the authors' one-directional loss with self-similarity in the denominator (faithful);
+    # True: the symmetric NT-Xent of Chen et al. 2020.
+    symmetric: bool = False
 
 
 def simclr_loss(
@@ -68,7 +80,7 @@ def _nt_xent(z1: Tensor, z2: Tensor, candidates: Tensor, temperature: float) -> 
     return F.cross_entropy(logits, partner)
 
 
-class SimCLR(nn.Module):
+class SimCLR(Objective):
     """The encoder minimises `forward`; the viewmaker minimises `adversarial`, which is exactly its negative.
     Negatives are gathered from every rank under DDP (see `simclr_loss`)."""
 
@@ -80,8 +92,9 @@ class SimCLR(nn.Module):
         self.symmetric = symmetric
         self.gather = gather
 
+    @classmethod
+    def from_config(cls, config: SimCLRConfig, embedding_dim: int, num_examples: int, num_classes: int) -> SimCLR:
+        return cls(config.temperature, config.symmetric)
+
     def forward(self, z1: Tensor, z2: Tensor) -> Tensor:
         return simclr_loss(z1, z2, self.temperature, self.symmetric, self.gather)
-
-    def adversarial(self, z1: Tensor, z2: Tensor) -> Tensor:
-        return -self.forward(z1, z2)

@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
+
+from viewmaker_cli.config import ObjectiveConfig
+from viewmaker_cli.objectives.base import Objective
+
+
+@dataclass
+class SimSiamConfig(ObjectiveConfig):
+    name: str = "simsiam"
+    hidden: int = 512  # predictor bottleneck width
 
 
 def predictor(dim: int, hidden: int) -> nn.Sequential:
@@ -14,7 +25,7 @@ def predictor(dim: int, hidden: int) -> nn.Sequential:
     )
 
 
-class SimSiam(nn.Module):
+class SimSiam(Objective):
     """Loss -½[cos(p1, sg(z2)) + cos(p2, sg(z1))] with p = predictor(z); in [-1, 1].
 
     The objective owns the predictor: put `objective.parameters()` in the encoder's optimiser. No target network.
@@ -22,23 +33,20 @@ class SimSiam(nn.Module):
     viewmaker should get the full gradient of the similarity with respect to both views.
     """
 
-    needs_index = False
-    needs_target = False
-    needs_labels = False
-
     def __init__(self, dim: int, hidden: int = 512) -> None:
         super().__init__()
         self.dim = dim
         self.predictor = predictor(dim, hidden)
+
+    @classmethod
+    def from_config(cls, config: SimSiamConfig, embedding_dim: int, num_examples: int, num_classes: int) -> SimSiam:
+        return cls(embedding_dim, config.hidden)
 
     def forward(self, z1: Tensor, z2: Tensor, index: Tensor | None = None) -> Tensor:
         return self._loss(z1, z2, stop_gradient=True)
 
     def adversarial(self, z1: Tensor, z2: Tensor, index: Tensor | None = None) -> Tensor:
         return -self._loss(z1, z2, stop_gradient=False)
-
-    def after_step(self, z1: Tensor, z2: Tensor, index: Tensor | None = None) -> None:
-        """Stateless."""
 
     def _loss(self, z1: Tensor, z2: Tensor, stop_gradient: bool) -> Tensor:
         if z1.dim() != 2 or z1.shape != z2.shape or z1.shape[1] != self.dim:

@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from viewmaker_cli.config import ObjectiveConfig
+from viewmaker_cli.errors import UserError
+from viewmaker_cli.objectives.base import Objective
 
-class Supervised(nn.Module):
+
+@dataclass
+class SupervisedConfig(ObjectiveConfig):
+    name: str = "supervised"
+
+
+class Supervised(Objective):
     """Mean cross-entropy of `classifier(z)` over the given views (z2 may be None: then only z1 is classified).
 
     Only for the paper's few-label comparison, where the encoder learns from labels instead of a contrastive loss.
@@ -15,8 +26,6 @@ class Supervised(nn.Module):
     -loss, so a viewmaker (if one is used at all) makes views that are hard to classify.
     """
 
-    needs_index = False
-    needs_target = False
     needs_labels = True
 
     def __init__(self, dim_in: int, num_classes: int) -> None:
@@ -25,6 +34,12 @@ class Supervised(nn.Module):
             raise ValueError(f"num_classes must be at least 2, got {num_classes}")
         self.num_classes = num_classes
         self.classifier = nn.Linear(dim_in, num_classes)
+
+    @classmethod
+    def from_config(cls, config: SupervisedConfig, embedding_dim: int, num_examples: int, num_classes: int) -> Supervised:
+        if num_classes < 2:
+            raise UserError("objective=supervised needs labelled data with at least 2 classes")
+        return cls(embedding_dim, num_classes)
 
     def forward(
         self, z1: Tensor, z2: Tensor | None = None, index: Tensor | None = None, *, labels: Tensor | None = None
@@ -40,13 +55,3 @@ class Supervised(nn.Module):
         with torch.autocast(device_type=z1.device.type, enabled=False):
             losses = [F.cross_entropy(self.classifier(z.float()), labels.long()) for z in views]
             return torch.stack(losses).mean()
-
-    def adversarial(
-        self, z1: Tensor, z2: Tensor | None = None, index: Tensor | None = None, *, labels: Tensor | None = None
-    ) -> Tensor:
-        return -self.forward(z1, z2, index, labels=labels)
-
-    def after_step(
-        self, z1: Tensor, z2: Tensor | None = None, index: Tensor | None = None, *, labels: Tensor | None = None
-    ) -> None:
-        """Stateless."""

@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Callable
+from dataclasses import dataclass
+from typing import Callable, Optional
 
 import torch
 import torch.nn.functional as F
-from torch import Tensor, nn
+from torch import Tensor
 
+from viewmaker_cli.config import ObjectiveConfig
 from viewmaker_cli.core import dist
 from viewmaker_cli.errors import UserError
+from viewmaker_cli.objectives.base import Objective
+
+
+@dataclass
+class WMSEConfig(ObjectiveConfig):
+    name: str = "wmse"
+    whiten_size: Optional[int] = None  # rows whitened together (None: the whole batch)
+    eps: float = 0.0  # ridge of the covariance
 
 
 def whiten(x: Tensor, eps: float = 0.0) -> tuple[Tensor, Tensor]:
@@ -32,14 +42,15 @@ def whiten(x: Tensor, eps: float = 0.0) -> tuple[Tensor, Tensor]:
     return whitened, (info == 0) & resolvable & torch.isfinite(whitened).all()
 
 
-class WMSE(nn.Module):
+class WMSE(Objective):
     """Loss = mean over view pairs (i < j) of 2 - 2·mean_rows cos(w(z_i), w(z_j)); in [0, 4].
 
     w whitens each view separately within chunks of `whiten_size` rows (a random split of the batch shared by all
     views; whiten_size=None: the whole batch), repeated `whiten_iters` times and averaged. Pass 2 or 4 views:
     `forward(z1, z2, *more_views)`. Always fp32 (Cholesky in bf16 fails). If the covariance is singular or the result
     is not finite, raises UserError (this costs one host sync per call). `adversarial` = -loss: W-MSE has no
-    stop-gradient or target, so the viewmaker simply maximises the disagreement between whitened views.
+    stop-gradient or target, so the viewmaker simply maximises the disagreement between whitened views. No
+    after_step: the authors' running whitening statistics are off for this loss.
 
     Under DDP the whitening is over the global batch, as on the one device the method was run on (the
     authors' DataParallel gathers the whole batch before the loss): every rank gathers all ranks' embeddings
@@ -48,10 +59,6 @@ class WMSE(nn.Module):
     divides them by W again, so each rank's gradients are those of the one-process loss. Whitening costs
     d×d per view: repeating it on every rank is cheaper than scattering the rows' shares back.
     """
-
-    needs_index = False
-    needs_target = False
-    needs_labels = False
 
     def __init__(
         self,
@@ -75,6 +82,10 @@ class WMSE(nn.Module):
         self.dim, self.num_views, self.whiten_size = dim, num_views, whiten_size
         self.eps, self.whiten_iters = eps, whiten_iters
         self.gather = gather or dist.all_gather
+
+    @classmethod
+    def from_config(cls, config: WMSEConfig, embedding_dim: int, num_examples: int, num_classes: int) -> WMSE:
+        return cls(embedding_dim, 2, config.whiten_size, config.eps)
 
     def forward(
         self,
@@ -116,12 +127,6 @@ class WMSE(nn.Module):
             self._guard(torch.stack(checks), rows=size)
             pairs = len(views) * (len(views) - 1) // 2
             return total / (self.whiten_iters * pairs)
-
-    def adversarial(self, z1: Tensor, z2: Tensor, *more_views: Tensor, **kwargs) -> Tensor:
-        return -self.forward(z1, z2, *more_views, **kwargs)
-
-    def after_step(self, z1: Tensor, z2: Tensor, *more_views: Tensor, index: Tensor | None = None) -> None:
-        """Stateless (the authors' running whitening statistics are off for this loss)."""
 
     @staticmethod
     def _order(batch: int, size: int, device: torch.device, generator: torch.Generator | None) -> Tensor:

@@ -2,8 +2,8 @@
 
 Views (`views.name`): learned (the viewmaker, trained adversarially), combined (expert views, then the
 viewmaker), expert or noise (nothing to train). Objectives (`objective.name`) come from
-objectives/registry.py; what each needs besides two embeddings (indices, EMA targets, labels) is passed
-by `objective_inputs`.
+objectives/table.py and share one interface (objectives/base.py); what each needs besides two embeddings
+(indices, EMA targets, labels) is passed by `objective_inputs`.
 
 Manual optimisation, two optimisers (SGD for the encoder and the objective's own layers, Adam for the
 viewmaker), two update orders:
@@ -35,7 +35,7 @@ from viewmaker_cli.core.ema import ema_update
 from viewmaker_cli.data.splits import model_space
 from viewmaker_cli.errors import UserError
 from viewmaker_cli.models.encoder import Normalizer, build_encoder
-from viewmaker_cli.objectives.registry import build_objective
+from viewmaker_cli.objectives.table import build_objective
 from viewmaker_cli.training import ddp
 from viewmaker_cli.training.batches import DataOrder
 from viewmaker_cli.training.checkpoint import FORMAT, get_rng_states, set_rng_states
@@ -88,10 +88,10 @@ class PretrainSystem(L.LightningModule):
         # What rebuilding the views from a checkpoint needs of the dataset's metadata (e.g. the z-score
         # statistics SpecAugment un-does): its plain scalar entries.
         self.view_meta = {k: v for k, v in (meta or {}).items() if isinstance(v, (int, float, str, bool))}
-        self.objective = build_objective(cfg, cfg["model"]["embedding_dim"], train_x.shape[0], num_classes)
+        self.objective = build_objective(cfg["objective"], cfg["model"]["embedding_dim"], train_x.shape[0], num_classes)
         # BYOL / MoCo: an EMA copy of the encoder gives the targets; it never gets gradients.
-        self.target = copy.deepcopy(self.encoder).requires_grad_(False) if self.objective_needs("target") else None
-        if self.objective_needs("index") and sampler_factory is not None:
+        self.target = copy.deepcopy(self.encoder).requires_grad_(False) if self.objective.needs_target else None
+        if self.objective.needs_index and sampler_factory is not None:
             raise UserError(f"objective={cfg['objective']['name']} needs indexed examples; data={cfg['data'].get('name')} draws windows")
         self.normalizer = normalizer
         # Not saved in checkpoints: the data is reloaded from its source, not carried in every ckpt.
@@ -141,19 +141,16 @@ class PretrainSystem(L.LightningModule):
         freeze = self.cfg["views"].get("freeze_epoch")
         return freeze is not None and self.current_epoch >= freeze
 
-    def objective_needs(self, what: str) -> bool:
-        return bool(getattr(self.objective, f"needs_{what}", False))
-
     def objective_inputs(self, v1: Tensor, v2: Tensor, index: Tensor | None) -> dict:
         """What this objective takes besides the two embeddings: dataset indices (memory bank), target
         embeddings (EMA network, no gradient), labels (supervised)."""
         inputs = {}
-        if self.objective_needs("index"):
+        if self.objective.needs_index:
             inputs["index"] = index
-        if self.objective_needs("target"):
+        if self.objective.needs_target:
             with torch.no_grad():
                 inputs["targets"] = (self.target(self.normalizer(v1)), self.target(self.normalizer(v2)))
-        if self.objective_needs("labels"):
+        if self.objective.needs_labels:
             inputs["labels"] = self.train_y[index]
         return inputs
 
@@ -161,9 +158,8 @@ class PretrainSystem(L.LightningModule):
         """State that follows the encoder's update: the EMA target, then memory bank / queue writes."""
         if self.target is not None:
             ema_update(self.encoder, self.target, self.objective.ema)
-        if hasattr(self.objective, "after_step"):
-            with torch.no_grad():
-                self.objective.after_step(z1.detach(), z2.detach(), **inputs)
+        with torch.no_grad():
+            self.objective.after_step(z1.detach(), z2.detach(), **inputs)
 
     def make_views(self, x: Tensor) -> tuple[Tensor, Tensor]:
         """Two views with independent noise."""

@@ -27,7 +27,7 @@ from viewmaker_cli.evaluation.probe_run import probe_with_baseline
 from viewmaker_cli.evaluation.settings import check_probe_config
 from viewmaker_cli.models.encoder import ARCHS, Normalizer
 from viewmaker_cli.models.resnet import FEATURE_LAYERS
-from viewmaker_cli.objectives.registry import NAMES as OBJECTIVES
+from viewmaker_cli.objectives.table import OBJECTIVES
 from viewmaker_cli.reporting.console import print_run_table
 from viewmaker_cli.reporting.hparams import log_hparams
 from viewmaker_cli.reporting.results import write_results
@@ -44,7 +44,7 @@ SUPPORTED = {
     "views.name": ("learned", "expert", "combined", "noise"),
     "views.update": ("alternating", "simultaneous"),
     "views.norm": NORMS,
-    "objective.name": OBJECTIVES,
+    "objective.name": tuple(OBJECTIVES),
     "model.arch": tuple(ARCHS),
     "probe.layer": FEATURE_LAYERS,
     "probe.kind": KINDS,
