@@ -1,4 +1,4 @@
-"""The registry maps names to loaders and explains unknown names."""
+"""The catalogue maps names to loaders and explains unknown names."""
 
 from __future__ import annotations
 

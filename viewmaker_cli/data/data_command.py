@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from viewmaker_cli.data.registry import DATASETS, get_info, load_dataset
+from viewmaker_cli.data.catalog import DATASETS, get_info, load_dataset
 from viewmaker_cli.data.splits import model_space
 from viewmaker_cli.errors import UserError
 

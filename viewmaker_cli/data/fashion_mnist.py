@@ -10,6 +10,7 @@ import torch
 
 from viewmaker_cli.data.download import download_file
 from viewmaker_cli.data.idx import read_idx, write_idx
+from viewmaker_cli.data.info import DatasetInfo
 from viewmaker_cli.data.splits import Splits
 from viewmaker_cli.errors import UserError
 
@@ -186,3 +187,24 @@ def save_fashion_mnist(
     directory.mkdir(parents=True, exist_ok=True)
     for name, array in zip(FILES, (train_images, train_labels, test_images, test_labels), strict=True):
         write_idx(directory / name, np.asarray(array, dtype=np.uint8))
+
+
+# The datasets this module reads (data/catalog.py lists them by name).
+DATASETS = (
+    DatasetInfo(
+        name="fashion_mnist_subset",
+        modality="image",
+        description="Fashion-MNIST, embedded balanced subset: 6,000 train / 2,000 test, 10 classes, 28x28 grey",
+        loader=load_fashion_mnist_subset,
+        embedded=True,
+    ),
+    DatasetInfo(
+        name="fashion_mnist",
+        modality="image",
+        description="Fashion-MNIST, full: 60,000 train / 10,000 test, 10 classes, 28x28 grey (IDX files)",
+        loader=load_fashion_mnist,
+        embedded=False,
+        locate=locate_fashion_mnist,
+        how_to_get="apt-get install dataset-fashion-mnist, or data.download=true, or data.root=DIR with the four IDX files",
+    ),
+)

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from viewmaker_cli.data.info import DatasetInfo
 from viewmaker_cli.data.splits import Splits
 from viewmaker_cli.errors import UserError
 
@@ -88,3 +89,16 @@ def load_tensor_file(path: str | None = None, modality: str = "image", seed: int
         class_names=[str(i) for i in range(num_classes)],
         source=str(file.resolve()),
     )
+
+
+# The datasets this module reads (data/catalog.py lists them by name).
+DATASETS = (
+    DatasetInfo(
+        name="tensor_file",
+        modality="any",
+        description="any array file: data.path=FILE (.npy/.npz/.pt, [N,C,H,W] or [N,C,T], labels optional)",
+        loader=load_tensor_file,
+        embedded=True,  # nothing to search for or cache: the file is read as it is
+        how_to_get="your own file: data=tensor_file data.path=FILE",
+    ),
+)

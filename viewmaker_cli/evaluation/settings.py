@@ -4,7 +4,7 @@ run's resolved config: a plain dict, the one form evaluation takes."""
 
 from __future__ import annotations
 
-from viewmaker_cli.data.registry import DATASETS
+from viewmaker_cli.data.catalog import DATASETS
 from viewmaker_cli.errors import UserError
 from viewmaker_cli.evaluation.few_label import check_fraction
 from viewmaker_cli.evaluation.kinds import KINDS, KindProtocol

@@ -14,7 +14,7 @@ from torch.nn import functional as F
 
 from viewmaker_cli.config import DataConfig, config_dir
 from viewmaker_cli.data import Splits, load_dataset
-from viewmaker_cli.data.registry import DATASETS, config_options
+from viewmaker_cli.data.catalog import DATASETS, config_options
 from viewmaker_cli.errors import UserError
 
 

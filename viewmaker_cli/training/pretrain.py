@@ -18,7 +18,7 @@ from omegaconf import DictConfig, OmegaConf
 from viewmaker_cli.core.device import default_precision
 from viewmaker_cli.core.quiet import quiet_lightning
 from viewmaker_cli.data import Splits, load_dataset
-from viewmaker_cli.data.registry import config_options, get_info
+from viewmaker_cli.data.catalog import config_options, get_info
 from viewmaker_cli.data.speech.frontend import LogMelFrontend
 from viewmaker_cli.data.splits import model_space
 from viewmaker_cli.errors import UserError

@@ -25,7 +25,7 @@ def load_run(cfg: DictConfig, device: torch.device, before_data: Callable[[dict,
     pretraining run's data). `before_data(run config, data config)` checks settings before the data is read;
     UserError when the data cannot feed the checkpoint's encoder."""
     from viewmaker_cli.data import load_dataset
-    from viewmaker_cli.data.registry import config_options, get_info
+    from viewmaker_cli.data.catalog import config_options, get_info
     from viewmaker_cli.training.pretrained import load_pretrained
 
     if cfg.data.name:

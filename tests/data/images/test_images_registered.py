@@ -1,4 +1,4 @@
-"""Every image dataset is registered, locatable, loadable by name, and has a config file."""
+"""Every image dataset is in the catalogue, locatable, loadable by name, and has a config file."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 from omegaconf import OmegaConf
 
-import viewmaker_cli.data.images  # noqa: F401 - registers the datasets
 from tests.data.images.cifar_files import CifarWriter
 from viewmaker_cli.data import DATASETS, load_dataset
 

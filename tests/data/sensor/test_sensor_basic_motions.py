@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 import torch
 
-import viewmaker_cli.data.sensor  # noqa: F401  (registers the sensor datasets)
 from viewmaker_cli.data import DATASETS, load_dataset
 from viewmaker_cli.data.sensor.basic_motions import basic_motions_sampler, read_basic_motions
 from viewmaker_cli.data.sensor.spectrogram import channel_stats

@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from tests.data.sensor.sensor_fakes import FAKE_RUNS, RAMP_COLUMN, fake_table, write_table
-from viewmaker_cli.data import registry
+from viewmaker_cli.data import catalog
 from viewmaker_cli.data.sensor import pamap2, pamap2_files
 from viewmaker_cli.data.sensor.spectrogram import channel_stats
 from viewmaker_cli.errors import UserError
@@ -76,7 +76,7 @@ def test_malformed_file_names_file_and_row(tmp_path: Path) -> None:
 def test_missing_files_say_where_and_how(fake_pamap2) -> None:
     root = fake_pamap2(subjects=(1, 2, 3))
     with pytest.raises(UserError) as error:
-        registry.load_dataset("pamap2", root=str(root))
+        catalog.load_dataset("pamap2", root=str(root))
     message = str(error.value)
     assert "subject109.dat" in message and str(root / "PAMAP2_Dataset" / "Protocol") in message
     assert pamap2_files.UCI_URL in message
@@ -86,9 +86,9 @@ def test_missing_files_say_where_and_how(fake_pamap2) -> None:
 
 def test_locate_finds_the_protocol_folder(fake_pamap2) -> None:
     root = fake_pamap2(subjects=(1, 5))
-    assert registry.DATASETS["pamap2_one_participant"].locate(str(root)) == root / "PAMAP2_Dataset" / "Protocol"
-    assert registry.DATASETS["pamap2"].locate(str(root)) is None
-    assert registry.DATASETS["pamap2"].locate(str(root / "PAMAP2_Dataset")) is None
+    assert catalog.DATASETS["pamap2_one_participant"].locate(str(root)) == root / "PAMAP2_Dataset" / "Protocol"
+    assert catalog.DATASETS["pamap2"].locate(str(root)) is None
+    assert catalog.DATASETS["pamap2"].locate(str(root / "PAMAP2_Dataset")) is None
 
 
 def test_subject_splits(fake_pamap2) -> None:
@@ -126,7 +126,7 @@ def test_full_size_window_gives_52_by_32_by_32(fake_pamap2) -> None:
 
 
 def test_splits_with_paper_normalisation(fake_pamap2) -> None:
-    splits = registry.DATASETS["pamap2"].loader(root=str(fake_pamap2()), **SMALL)
+    splits = catalog.DATASETS["pamap2"].loader(root=str(fake_pamap2()), **SMALL)
     assert splits.modality == "sensor" and splits.num_classes == 11 and splits.class_names[10] == "rope jumping"
     assert splits.train_x.shape == (300, 52, 32, 2) and splits.test_x.shape == (60, 52, 32, 2)
     assert splits.train_x.dtype == torch.float32 and splits.train_y.dtype == torch.int64
@@ -155,7 +155,7 @@ def test_train_normalisation_uses_training_windows_only(fake_pamap2, tmp_path: P
 
 def test_one_participant_and_test_subject(fake_pamap2) -> None:
     root = fake_pamap2(subjects=(1, 5, 6))
-    small = registry.DATASETS["pamap2_one_participant"].loader(root=str(root), **SMALL)
+    small = catalog.DATASETS["pamap2_one_participant"].loader(root=str(root), **SMALL)
     assert small.name == "pamap2_one_participant" and small.meta["train_subjects"] == [101]
     on_test = pamap2.load_pamap2_one_participant(str(root), eval_split="test", **SMALL)
     assert on_test.meta["test_subjects"] == [106]

@@ -8,8 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-import viewmaker_cli.data.speech  # noqa: F401  (registers the datasets)
-from viewmaker_cli.data.registry import DATASETS, load_dataset
+from viewmaker_cli.data.catalog import DATASETS, load_dataset
 from viewmaker_cli.data.speech import audiomnist, fluent_speech, librispeech, speech_commands, voxceleb1
 from viewmaker_cli.data.speech.frontend import fixed_length, log_mel
 from viewmaker_cli.data.speech.normalize import DATASET_STATS, zscore
@@ -82,7 +81,7 @@ def test_librispeech_split_follows_the_authors_rule() -> None:
 
 def test_librispeech_features_are_head_crops_zscored(tmp_path: Path, write_audio) -> None:
     make_librispeech(tmp_path, write_audio, "dev-clean")
-    splits = load_dataset("librispeech_dev", root=str(tmp_path / "LibriSpeech"))  # through the registry, full length
+    splits = load_dataset("librispeech_dev", root=str(tmp_path / "LibriSpeech"))  # through the catalogue, full length
     assert splits.train_x.shape[1:] == (1, 64, 64) and len(splits.train_y) == 8 + 4
     small = librispeech.load_librispeech_dev(str(tmp_path), clip_samples=CLIP)
     files = sorted((tmp_path / "LibriSpeech" / "dev-clean").glob("*/*/*.flac"), key=lambda p: p.stem)

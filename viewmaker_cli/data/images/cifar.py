@@ -11,7 +11,7 @@ from viewmaker_cli.data.download import fetch_and_extract
 from viewmaker_cli.data.images.arrays import image_splits
 from viewmaker_cli.data.images.locate import download_dir, first_dir, has_files, not_found, search_dirs
 from viewmaker_cli.data.images.safe_pickle import load_data_pickle
-from viewmaker_cli.data.registry import DatasetInfo, register
+from viewmaker_cli.data.info import DatasetInfo
 from viewmaker_cli.data.splits import Splits
 from viewmaker_cli.errors import UserError
 
@@ -134,7 +134,8 @@ def load_cifar100(root: str | None = None, download: bool = False, pad_to: int |
     return read_cifar(CIFAR100, find_or_download(CIFAR100, root, download), pad_to)
 
 
-register(
+# The datasets this module reads (data/catalog.py lists them by name).
+DATASETS = (
     DatasetInfo(
         name="cifar10",
         modality="image",
@@ -143,9 +144,7 @@ register(
         embedded=False,
         locate=lambda root: locate(CIFAR10, root),
         how_to_get=CIFAR10.how_to_get,
-    )
-)
-register(
+    ),
     DatasetInfo(
         name="cifar100",
         modality="image",
@@ -154,5 +153,5 @@ register(
         embedded=False,
         locate=lambda root: locate(CIFAR100, root),
         how_to_get=CIFAR100.how_to_get,
-    )
+    ),
 )

@@ -11,7 +11,7 @@ import torch
 
 from viewmaker_cli.data.images.arrays import pad_nchw
 from viewmaker_cli.data.images.cifar import CIFAR10, find_or_download, locate, read_cifar
-from viewmaker_cli.data.registry import DatasetInfo, register
+from viewmaker_cli.data.info import DatasetInfo
 from viewmaker_cli.data.splits import Splits
 
 NAME = "cifar10_corners"
@@ -83,7 +83,8 @@ def load_cifar10_corners(
     )
 
 
-register(
+# The datasets this module reads (data/catalog.py lists them by name).
+DATASETS = (
     DatasetInfo(
         name=NAME,
         modality="image",
@@ -95,5 +96,5 @@ register(
         embedded=False,
         locate=lambda root: locate(CIFAR10, root),
         how_to_get=CIFAR10.how_to_get,
-    )
+    ),
 )

@@ -9,8 +9,8 @@ from PIL import Image
 
 from viewmaker_cli.data.images.arrays import image_splits
 from viewmaker_cli.data.images.locate import first_dir, not_found, search_dirs
+from viewmaker_cli.data.info import DatasetInfo
 from viewmaker_cli.data.progress import track
-from viewmaker_cli.data.registry import DatasetInfo, register
 from viewmaker_cli.data.splits import Splits
 from viewmaker_cli.errors import UserError
 
@@ -105,7 +105,8 @@ def load_image_folder(
     return image_splits(NAME, train, test, classes, str(directory.resolve()), pad_to, meta)
 
 
-register(
+# The datasets this module reads (data/catalog.py lists them by name).
+DATASETS = (
     DatasetInfo(
         name=NAME,
         modality="image",
@@ -114,5 +115,5 @@ register(
         embedded=False,
         locate=locate,
         how_to_get=HOW_TO_GET,
-    )
+    ),
 )

@@ -9,7 +9,7 @@ import numpy as np
 from viewmaker_cli.data.download import fetch_and_extract
 from viewmaker_cli.data.images.arrays import image_splits
 from viewmaker_cli.data.images.locate import download_dir, first_dir, has_files, not_found, search_dirs
-from viewmaker_cli.data.registry import DatasetInfo, register
+from viewmaker_cli.data.info import DatasetInfo
 from viewmaker_cli.data.splits import Splits
 from viewmaker_cli.errors import UserError
 
@@ -89,7 +89,8 @@ def load_stl10(root: str | None = None, download: bool = False, pad_to: int | No
     return image_splits(NAME, splits[0], splits[1], names, str(directory.resolve()), pad_to)
 
 
-register(
+# The datasets this module reads (data/catalog.py lists them by name).
+DATASETS = (
     DatasetInfo(
         name=NAME,
         modality="image",
@@ -98,5 +99,5 @@ register(
         embedded=False,
         locate=locate,
         how_to_get=HOW_TO_GET,
-    )
+    ),
 )

@@ -10,7 +10,7 @@ import scipy.io
 from viewmaker_cli.data.download import download_file
 from viewmaker_cli.data.images.arrays import image_splits
 from viewmaker_cli.data.images.locate import download_dir, first_dir, has_files, not_found, search_dirs
-from viewmaker_cli.data.registry import DatasetInfo, register
+from viewmaker_cli.data.info import DatasetInfo
 from viewmaker_cli.data.splits import Splits
 from viewmaker_cli.errors import UserError
 
@@ -68,7 +68,8 @@ def load_svhn(root: str | None = None, download: bool = False, pad_to: int | Non
     return image_splits(NAME, train, test, CLASS_NAMES, str(directory.resolve()), pad_to)
 
 
-register(
+# The datasets this module reads (data/catalog.py lists them by name).
+DATASETS = (
     DatasetInfo(
         name=NAME,
         modality="image",
@@ -77,5 +78,5 @@ register(
         embedded=False,
         locate=locate,
         how_to_get=HOW_TO_GET,
-    )
+    ),
 )

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import torch
 
-from viewmaker_cli.data.registry import DatasetInfo, register
+from viewmaker_cli.data.info import DatasetInfo
 from viewmaker_cli.data.sensor.segments import Segments
 from viewmaker_cli.data.sensor.spectrogram import SpectrogramTransform, channel_stats, log_power_spectrogram, standardise
 from viewmaker_cli.data.sensor.ts_format import TsData, read_ts
@@ -124,7 +124,8 @@ def basic_motions_sampler(
     return segments.sampler(window, device=device, seed=seed, spectrogram=transform)
 
 
-register(
+# The datasets this module reads (data/catalog.py lists them by name).
+DATASETS = (
     DatasetInfo(
         name="basic_motions",
         modality="sensor",
@@ -133,9 +134,7 @@ register(
         loader=load_basic_motions,
         embedded=True,
         sampler=lambda root, device, seed, splits, options: basic_motions_sampler("spectrogram", options.get("window", 80), device, seed),
-    )
-)
-register(
+    ),
     DatasetInfo(
         name="basic_motions_raw",
         modality="sensor",
@@ -144,5 +143,5 @@ register(
         loader=load_basic_motions_raw,
         embedded=True,
         sampler=lambda root, device, seed, splits, options: basic_motions_sampler("raw", options.get("window", 80), device, seed),
-    )
+    ),
 )

@@ -16,8 +16,8 @@ from pathlib import Path
 import torch
 
 from viewmaker_cli.core.device import pick_device
+from viewmaker_cli.data.info import DatasetInfo
 from viewmaker_cli.data.progress import track
-from viewmaker_cli.data.registry import DatasetInfo, register
 from viewmaker_cli.data.sensor import pamap2_files as files
 from viewmaker_cli.data.sensor.segments import Segments
 from viewmaker_cli.data.sensor.spectrogram import SpectrogramTransform, channel_stats, log_power_spectrogram
@@ -209,7 +209,8 @@ def load_pamap2_one_participant(root: str | None = None, download: bool = False,
     return load_pamap2(root, download, train_split="one_participant", **options)
 
 
-register(
+# The datasets this module reads (data/catalog.py lists them by name).
+DATASETS = (
     DatasetInfo(
         name="pamap2",
         modality="sensor",
@@ -220,9 +221,7 @@ register(
         locate=locate,
         how_to_get=files.HOW_TO_GET,
         sampler=training_sampler("train"),
-    )
-)
-register(
+    ),
     DatasetInfo(
         name="pamap2_one_participant",
         modality="sensor",
@@ -232,5 +231,5 @@ register(
         locate=lambda root: locate(root, ("one_participant", "val")),
         how_to_get=files.HOW_TO_GET,
         sampler=training_sampler("one_participant"),
-    )
+    ),
 )

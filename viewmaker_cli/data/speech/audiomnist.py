@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from viewmaker_cli.data.registry import DatasetInfo, register
+from viewmaker_cli.data.info import DatasetInfo
 from viewmaker_cli.data.speech import search
 from viewmaker_cli.data.speech.frontend import CLIP_SAMPLES
 from viewmaker_cli.data.speech.normalize import DATASET_STATS
@@ -69,7 +69,8 @@ def load_audiomnist(
     )  # fmt: skip
 
 
-register(
+# The datasets this module reads (data/catalog.py lists them by name).
+DATASETS = (
     DatasetInfo(
         name=NAME,
         modality="audio",
@@ -78,5 +79,5 @@ register(
         embedded=False,
         locate=locate,
         how_to_get=HOW_TO_GET,
-    )
+    ),
 )

@@ -13,7 +13,7 @@ import csv
 import functools
 from pathlib import Path
 
-from viewmaker_cli.data.registry import DatasetInfo, register
+from viewmaker_cli.data.info import DatasetInfo
 from viewmaker_cli.data.speech import search
 from viewmaker_cli.data.speech.frontend import CLIP_SAMPLES
 from viewmaker_cli.data.speech.normalize import DATASET_STATS
@@ -87,16 +87,16 @@ def load_fluent_speech(
     )  # fmt: skip
 
 
-for _task in CLASSES:
-    register(
-        DatasetInfo(
-            name=f"fluent_{_task}s",
-            modality="audio",
-            description=f"Fluent Speech Commands, {_task} ({len(CLASSES[_task])} classes): "
-            "train+valid / test CSVs, 64x64 log-mel",
-            loader=functools.partial(load_fluent_speech, task=_task),
-            embedded=False,
-            locate=locate,
-            how_to_get=HOW_TO_GET,
-        )
+# The datasets this module reads (data/catalog.py lists them by name): one per intent slot.
+DATASETS = tuple(
+    DatasetInfo(
+        name=f"fluent_{task}s",
+        modality="audio",
+        description=f"Fluent Speech Commands, {task} ({len(classes)} classes): train+valid / test CSVs, 64x64 log-mel",
+        loader=functools.partial(load_fluent_speech, task=task),
+        embedded=False,
+        locate=locate,
+        how_to_get=HOW_TO_GET,
     )
+    for task, classes in CLASSES.items()
+)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from viewmaker_cli.data.registry import DatasetInfo, register
+from viewmaker_cli.data.info import DatasetInfo
 from viewmaker_cli.data.speech import search
 from viewmaker_cli.data.speech.frontend import CLIP_SAMPLES
 from viewmaker_cli.data.speech.normalize import DATASET_STATS
@@ -112,7 +112,8 @@ def load_librispeech_dev(root: str | None = None, download: bool = False, **opti
     )
 
 
-register(
+# The datasets this module reads (data/catalog.py lists them by name).
+DATASETS = (
     DatasetInfo(
         name="librispeech",
         modality="audio",
@@ -122,9 +123,7 @@ register(
         embedded=False,
         locate=locate,
         how_to_get=HOW_TO_GET,
-    )
-)
-register(
+    ),
     DatasetInfo(
         name="librispeech_dev",
         modality="audio",
@@ -133,5 +132,5 @@ register(
         embedded=False,
         locate=functools.partial(locate, subsets=("dev-clean",)),
         how_to_get=HOW_TO_GET,
-    )
+    ),
 )

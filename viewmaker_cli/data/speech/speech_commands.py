@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from viewmaker_cli.data.registry import DatasetInfo, register
+from viewmaker_cli.data.info import DatasetInfo
 from viewmaker_cli.data.speech import search
 from viewmaker_cli.data.speech.frontend import CLIP_SAMPLES
 from viewmaker_cli.data.speech.normalize import DATASET_STATS
@@ -88,7 +88,8 @@ def load_speech_commands(
     )  # fmt: skip
 
 
-register(
+# The datasets this module reads (data/catalog.py lists them by name).
+DATASETS = (
     DatasetInfo(
         name=NAME,
         modality="audio",
@@ -98,5 +99,5 @@ register(
         embedded=False,
         locate=locate,
         how_to_get=HOW_TO_GET,
-    )
+    ),
 )

@@ -23,8 +23,8 @@ import torch
 
 from viewmaker_cli.core.atomic import atomic_output
 from viewmaker_cli.data.fashion_mnist import data_home
+from viewmaker_cli.data.info import DatasetInfo
 from viewmaker_cli.data.progress import track
-from viewmaker_cli.data.registry import DatasetInfo, register
 from viewmaker_cli.data.speech.frontend import N_FFT, fixed_length, hop_length, log_mel
 from viewmaker_cli.data.speech.normalize import fit_stats, zscore
 from viewmaker_cli.data.splits import Splits
@@ -171,7 +171,8 @@ def load_spoken_digits(n_speakers: int = 200, test_fraction: float = 0.2, seed: 
     return splits
 
 
-register(
+# The datasets this module reads (data/catalog.py lists them by name).
+DATASETS = (
     DatasetInfo(
         name=NAME,
         modality="audio",
@@ -180,5 +181,5 @@ register(
         loader=load_spoken_digits,
         embedded=True,
         how_to_get="pip install 'vmk[speech]' (espeakng-loader); the clips are synthesised on first use",
-    )
+    ),
 )
