@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from pathlib import Path
 
 import numpy as np
@@ -43,6 +44,16 @@ def test_every_speech_dataset_is_registered() -> None:
         assert info.modality == "audio" and info.how_to_get
         assert info.embedded == (name == "spoken_digits")
         assert info.embedded or info.locate(None) is None  # nothing in the empty $VMK_DATA
+
+
+def test_speech_loaders_share_the_clip_options_and_name_an_option_they_do_not_take(tmp_path: Path) -> None:
+    clip_options = ["clip_samples", "n_mels", "crop_side", "waveform", "seed"]
+    for name in NAMES - {"spoken_digits", "librispeech_dev"}:  # synthesised; a fixed split passing options on
+        params = list(inspect.signature(DATASETS[name].loader).parameters)
+        assert params[:2] == ["root", "download"] and params[-5:] == clip_options, name
+    takes = "clip_samples, crop_side, n_mels, seed, waveform"
+    with pytest.raises(UserError, match=rf"data=audiomnist does not take data.options \['n_mel'\] \(it takes: {takes}\)"):
+        load_dataset("audiomnist", root=str(tmp_path), options={"n_mel": 32})
 
 
 # ---------------------------------------------------------------- LibriSpeech

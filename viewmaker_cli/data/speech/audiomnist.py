@@ -11,7 +11,7 @@ from pathlib import Path
 
 from viewmaker_cli.data.info import DatasetInfo
 from viewmaker_cli.data.speech import search
-from viewmaker_cli.data.speech.frontend import CLIP_SAMPLES
+from viewmaker_cli.data.speech.loader import ClipOptions, speech_loader
 from viewmaker_cli.data.speech.normalize import DATASET_STATS
 from viewmaker_cli.data.speech.pipeline import build_splits
 from viewmaker_cli.data.splits import Splits
@@ -31,25 +31,17 @@ def _data_dir(base: Path) -> Path | None:
     return None
 
 
-def locate(root: str | None = None) -> Path | None:
-    """The `AudioMNIST` folder (or its `data` folder), or None."""
-    return search.first(search.candidates(root, NAME, ("AudioMNIST",)), lambda d: _data_dir(d) is not None)
+# The `AudioMNIST` folder, or its `data` folder.
+SOURCE = search.Source(
+    "AudioMNIST", NAME, ("AudioMNIST",), "data/<speaker>/<digit>_<speaker>_<index>.wav",
+    ok=lambda d: _data_dir(d) is not None, how_to_get=HOW_TO_GET,
+)  # fmt: skip
 
 
-def load_audiomnist(
-    root: str | None = None,
-    download: bool = False,
-    clip_samples: int = CLIP_SAMPLES,
-    n_mels: int = 64,
-    crop_side: str = "head",
-    waveform: bool = False,
-    seed: int = 0,
-) -> Splits:
+@speech_loader
+def load_audiomnist(root: str | None, download: bool, clips: ClipOptions) -> Splits:
     """Digit classification, speaker-disjoint, fp16 [N, 1, 64, 64] z-scored with AudioMNIST's constants."""
-    folder = locate(root)
-    if folder is None:
-        dirs = search.candidates(root, NAME, ("AudioMNIST",))
-        raise search.not_found("AudioMNIST", "data/<speaker>/<digit>_<speaker>_<index>.wav", dirs, HOW_TO_GET, download)
+    folder = SOURCE.find(root, download)
     data = _data_dir(folder)
     train: tuple[list[Path], list[int]] = ([], [])
     test: tuple[list[Path], list[int]] = ([], [])
@@ -63,8 +55,7 @@ def load_audiomnist(
     return build_splits(
         NAME, folder, train, test,
         class_names=[str(d) for d in range(10)],
-        sample_rate=SAMPLE_RATE, stats=DATASET_STATS[NAME],
-        clip_samples=clip_samples, n_mels=n_mels, crop_side=crop_side, seed=seed, waveform=waveform,
+        sample_rate=SAMPLE_RATE, stats=DATASET_STATS[NAME], clips=clips,
         meta={"test_speakers": list(TEST_SPEAKERS)},
     )  # fmt: skip
 
@@ -77,7 +68,7 @@ DATASETS = (
         description="AudioMNIST: 30,000 spoken digits by 60 speakers (48 kHz), 48 train / 12 test speakers, 64x64 log-mel",
         loader=load_audiomnist,
         embedded=False,
-        locate=locate,
+        locate=SOURCE.locate,
         how_to_get=HOW_TO_GET,
     ),
 )

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from viewmaker_cli.data.info import DatasetInfo
 from viewmaker_cli.data.speech import search
-from viewmaker_cli.data.speech.frontend import CLIP_SAMPLES
+from viewmaker_cli.data.speech.loader import ClipOptions, speech_loader
 from viewmaker_cli.data.speech.normalize import DATASET_STATS
 from viewmaker_cli.data.speech.pipeline import build_splits
 from viewmaker_cli.data.splits import Splits
@@ -38,10 +38,11 @@ HOW_TO_GET = (
 )
 
 
-def locate(root: str | None = None) -> Path | None:
-    """The dataset folder (holding `data/*.csv`), or None."""
-    dirs = search.candidates(root, HOME, ("fluent_speech_commands_dataset",))
-    return search.first(dirs, lambda d: all((d / "data" / name).is_file() for name in CSVS))
+# The dataset folder (holding `data/*.csv`).
+SOURCE = search.Source(
+    "Fluent Speech Commands", HOME, ("fluent_speech_commands_dataset",), ", ".join(f"data/{c}" for c in CSVS),
+    ok=lambda d: all((d / "data" / name).is_file() for name in CSVS), how_to_get=HOW_TO_GET,
+)  # fmt: skip
 
 
 def _read_csv(folder: Path, name: str, task: str) -> tuple[list[Path], list[int]]:
@@ -60,29 +61,17 @@ def _read_csv(folder: Path, name: str, task: str) -> tuple[list[Path], list[int]
     return files, labels
 
 
-def load_fluent_speech(
-    root: str | None = None,
-    download: bool = False,
-    task: str = "action",
-    clip_samples: int = CLIP_SAMPLES,
-    n_mels: int = 64,
-    crop_side: str = "head",
-    waveform: bool = False,
-    seed: int = 0,
-) -> Splits:
+@speech_loader
+def load_fluent_speech(root: str | None, download: bool, clips: ClipOptions, task: str = "action") -> Splits:
     """Intent slot `task` (action | object | location), fp16 [N, 1, 64, 64] z-scored with its constants."""
     if task not in CLASSES:
         raise UserError(f"unknown Fluent Speech task {task!r}; known: {', '.join(CLASSES)}")
-    folder = locate(root)
-    if folder is None:
-        dirs = search.candidates(root, HOME, ("fluent_speech_commands_dataset",))
-        raise search.not_found("Fluent Speech Commands", ", ".join(f"data/{c}" for c in CSVS), dirs, HOW_TO_GET, download)
+    folder = SOURCE.find(root, download)
     (train_files, train_labels), (valid_files, valid_labels), test = (_read_csv(folder, c, task) for c in CSVS)
     return build_splits(
         f"fluent_{task}s", folder, (train_files + valid_files, train_labels + valid_labels), test,
         class_names=list(CLASSES[task]),
-        sample_rate=SAMPLE_RATE, stats=DATASET_STATS["fluent_speech"],
-        clip_samples=clip_samples, n_mels=n_mels, crop_side=crop_side, seed=seed, waveform=waveform,
+        sample_rate=SAMPLE_RATE, stats=DATASET_STATS["fluent_speech"], clips=clips,
         meta={"task": task},
     )  # fmt: skip
 
@@ -95,7 +84,7 @@ DATASETS = tuple(
         description=f"Fluent Speech Commands, {task} ({len(classes)} classes): train+valid / test CSVs, 64x64 log-mel",
         loader=functools.partial(load_fluent_speech, task=task),
         embedded=False,
-        locate=locate,
+        locate=SOURCE.locate,
         how_to_get=HOW_TO_GET,
     )
     for task, classes in CLASSES.items()

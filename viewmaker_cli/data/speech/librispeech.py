@@ -20,7 +20,7 @@ import numpy as np
 
 from viewmaker_cli.data.info import DatasetInfo
 from viewmaker_cli.data.speech import search
-from viewmaker_cli.data.speech.frontend import CLIP_SAMPLES
+from viewmaker_cli.data.speech.loader import ClipOptions, speech_loader
 from viewmaker_cli.data.speech.normalize import DATASET_STATS
 from viewmaker_cli.data.speech.pipeline import build_splits
 from viewmaker_cli.data.splits import Splits
@@ -35,10 +35,17 @@ HOW_TO_GET = (
 )
 
 
+def source(subsets: tuple[str, ...]) -> search.Source:
+    """The folder holding every subset in `subsets` (the `LibriSpeech` folder)."""
+    return search.Source(
+        "LibriSpeech", HOME, ("LibriSpeech",), ", ".join(f"{s}/" for s in subsets),
+        ok=lambda d: all((d / s).is_dir() for s in subsets), how_to_get=HOW_TO_GET,
+    )  # fmt: skip
+
+
 def locate(root: str | None = None, subsets: tuple[str, ...] = TRAIN_100H) -> Path | None:
-    """The folder holding every subset in `subsets` (the `LibriSpeech` folder), or None."""
-    dirs = search.candidates(root, HOME, ("LibriSpeech",))
-    return search.first(dirs, lambda d: all((d / s).is_dir() for s in subsets))
+    """The `LibriSpeech` folder holding every subset in `subsets`, or None."""
+    return source(tuple(subsets)).locate(root)
 
 
 def per_speaker_split(file_ids: list[str], train_fraction: float, seed: int) -> tuple[list[int], list[int]]:
@@ -55,17 +62,14 @@ def per_speaker_split(file_ids: list[str], train_fraction: float, seed: int) -> 
     return train, test
 
 
+@speech_loader
 def load_librispeech(
-    root: str | None = None,
-    download: bool = False,
+    root: str | None,
+    download: bool,
+    clips: ClipOptions,
     subsets: tuple[str, ...] = TRAIN_100H,
     train_fraction: float = 0.9,
     split_seed: int = 42,
-    clip_samples: int = CLIP_SAMPLES,
-    n_mels: int = 64,
-    crop_side: str = "head",
-    waveform: bool = False,
-    seed: int = 0,
     name: str = "librispeech",
 ) -> Splits:
     """Speaker ID on `subsets`, fp16 [N, 1, 64, 64] z-scored with LibriSpeech's constants.
@@ -73,10 +77,7 @@ def load_librispeech(
     Clips are cut to the first `clip_samples` (pass `crop_side="random"` with `seed` for the authors'
     random head/tail training crop) or zero-padded.
     """
-    folder = locate(root, tuple(subsets))
-    if folder is None:
-        dirs = search.candidates(root, HOME, ("LibriSpeech",))
-        raise search.not_found("LibriSpeech", ", ".join(f"{s}/" for s in subsets), dirs, HOW_TO_GET, download)
+    folder = source(tuple(subsets)).find(root, download)
     files = []
     for subset in subsets:  # the authors concatenate the subsets, each in torchaudio's sorted order
         files += sorted((folder / subset).glob("*/*/*.flac"), key=lambda p: p.stem)
@@ -96,11 +97,7 @@ def load_librispeech(
         class_names=[str(s) for s in speaker_ids],
         sample_rate=SAMPLE_RATE,
         stats=DATASET_STATS["librispeech"],
-        clip_samples=clip_samples,
-        n_mels=n_mels,
-        crop_side=crop_side,
-        seed=seed,
-        waveform=waveform,
+        clips=clips,
         meta={"subsets": list(subsets), "train_fraction": train_fraction, "split_seed": split_seed},
     )
 

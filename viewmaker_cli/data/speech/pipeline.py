@@ -15,6 +15,7 @@ import torch
 from viewmaker_cli.core.device import pick_device
 from viewmaker_cli.data.progress import track
 from viewmaker_cli.data.speech.frontend import CLIP_SAMPLES, N_FFT, fixed_length, hop_length, log_mel
+from viewmaker_cli.data.speech.loader import ClipOptions
 from viewmaker_cli.data.speech.normalize import zscore
 from viewmaker_cli.data.splits import Splits
 from viewmaker_cli.errors import UserError
@@ -88,18 +89,14 @@ def build_splits(
     class_names: list[str],
     sample_rate: int,
     stats: tuple[float, float],
-    clip_samples: int = CLIP_SAMPLES,
-    n_mels: int = 64,
-    crop_side: str = "head",
-    seed: int = 0,
+    clips: ClipOptions,
     meta: dict | None = None,
-    waveform: bool = False,
 ) -> Splits:
-    """Prepare both splits. Test clips always keep their head; training clips use `crop_side`
-    ("random" draws head or tail per clip from a generator seeded with `seed`)."""
-    common = dict(sample_rate=sample_rate, stats=stats, clip_samples=clip_samples, n_mels=n_mels, waveform=waveform)
-    generator = torch.Generator().manual_seed(seed)
-    train_x = prepare(train[0], description=f"{name}: train", crop_side=crop_side, generator=generator, **common)
+    """Prepare both splits. Test clips always keep their head; training clips use `clips.crop_side`
+    ("random" draws head or tail per clip from a generator seeded with `clips.seed`)."""
+    common = dict(sample_rate=sample_rate, stats=stats, clip_samples=clips.clip_samples, n_mels=clips.n_mels, waveform=clips.waveform)
+    generator = torch.Generator().manual_seed(clips.seed)
+    train_x = prepare(train[0], description=f"{name}: train", crop_side=clips.crop_side, generator=generator, **common)
     test_x = prepare(test[0], description=f"{name}: test", crop_side="head", **common)
     mean, std = stats
     return Splits(
@@ -113,9 +110,9 @@ def build_splits(
         class_names=class_names,
         source=str(source.resolve()),
         meta={
-            "mean": mean, "std": std, "sample_rate": sample_rate, "hop_length": hop_length(clip_samples, n_mels),
-            "n_fft": N_FFT, "n_mels": n_mels, "clip_samples": clip_samples, "crop_side": crop_side, "seed": seed,
-            "waveform": waveform,
+            "mean": mean, "std": std, "sample_rate": sample_rate, "hop_length": hop_length(clips.clip_samples, clips.n_mels),
+            "n_fft": N_FFT, "n_mels": clips.n_mels, "clip_samples": clips.clip_samples, "crop_side": clips.crop_side,
+            "seed": clips.seed, "waveform": clips.waveform,
             **(meta or {}),
         },  # fmt: skip
     )

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from viewmaker_cli.data.info import DatasetInfo
 from viewmaker_cli.data.speech import search
-from viewmaker_cli.data.speech.frontend import CLIP_SAMPLES
+from viewmaker_cli.data.speech.loader import ClipOptions, speech_loader
 from viewmaker_cli.data.speech.normalize import DATASET_STATS
 from viewmaker_cli.data.speech.pipeline import build_splits
 from viewmaker_cli.data.splits import Splits
@@ -33,31 +33,21 @@ HOW_TO_GET = (
 )
 
 
-def locate(root: str | None = None) -> Path | None:
-    """The folder holding the word folders and the two list files, or None."""
-    dirs = search.candidates(root, NAME, ("speech_commands_v0.01",))
-    return search.first(dirs, lambda d: all((d / name).is_file() for name in LISTS))
+# The folder holding the word folders and the two list files.
+SOURCE = search.Source(
+    "Google Speech Commands v0.01", NAME, ("speech_commands_v0.01",), " and ".join(LISTS),
+    ok=lambda d: all((d / name).is_file() for name in LISTS), how_to_get=HOW_TO_GET,
+)  # fmt: skip
 
 
 def _read_list(path: Path) -> set[str]:
     return {line.strip() for line in path.read_text().splitlines() if line.strip()}
 
 
-def load_speech_commands(
-    root: str | None = None,
-    download: bool = False,
-    validation_in_train: bool = True,
-    clip_samples: int = CLIP_SAMPLES,
-    n_mels: int = 64,
-    crop_side: str = "head",
-    waveform: bool = False,
-    seed: int = 0,
-) -> Splits:
+@speech_loader
+def load_speech_commands(root: str | None, download: bool, clips: ClipOptions, validation_in_train: bool = True) -> Splits:
     """30-word classification on the official test list, fp16 [N, 1, 64, 64] z-scored with its constants."""
-    folder = locate(root)
-    if folder is None:
-        dirs = search.candidates(root, NAME, ("speech_commands_v0.01",))
-        raise search.not_found("Google Speech Commands v0.01", " and ".join(LISTS), dirs, HOW_TO_GET, download)
+    folder = SOURCE.find(root, download)
     validation, testing = (_read_list(folder / name) for name in LISTS)
     folders = sorted(d.name for d in folder.iterdir() if d.is_dir() and not d.name.startswith(("_", ".")))
     extra = [name for name in folders if name.lower() not in WORDS]
@@ -82,8 +72,7 @@ def load_speech_commands(
     return build_splits(
         NAME, folder, train, test,
         class_names=list(WORDS),
-        sample_rate=SAMPLE_RATE, stats=DATASET_STATS[NAME],
-        clip_samples=clip_samples, n_mels=n_mels, crop_side=crop_side, seed=seed, waveform=waveform,
+        sample_rate=SAMPLE_RATE, stats=DATASET_STATS[NAME], clips=clips,
         meta={"validation_in_train": validation_in_train},
     )  # fmt: skip
 
@@ -97,7 +86,7 @@ DATASETS = (
         "validation list), 1 s clips padded to 9.4 s, 64x64 log-mel",
         loader=load_speech_commands,
         embedded=False,
-        locate=locate,
+        locate=SOURCE.locate,
         how_to_get=HOW_TO_GET,
     ),
 )

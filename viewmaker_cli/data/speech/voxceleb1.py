@@ -11,7 +11,7 @@ from pathlib import Path
 
 from viewmaker_cli.data.info import DatasetInfo
 from viewmaker_cli.data.speech import search
-from viewmaker_cli.data.speech.frontend import CLIP_SAMPLES
+from viewmaker_cli.data.speech.loader import ClipOptions, speech_loader
 from viewmaker_cli.data.speech.normalize import DATASET_STATS
 from viewmaker_cli.data.speech.pipeline import build_splits
 from viewmaker_cli.data.splits import Splits
@@ -26,10 +26,11 @@ HOW_TO_GET = (
 )
 
 
-def locate(root: str | None = None) -> Path | None:
-    """The folder holding `iden_split.txt` and `wav/`, or None."""
-    dirs = search.candidates(root, NAME, ("VoxCeleb1", "vox1"))
-    return search.first(dirs, lambda d: (d / SPLIT_FILE).is_file() and (d / "wav").is_dir())
+# The folder holding `iden_split.txt` and `wav/`.
+SOURCE = search.Source(
+    "VoxCeleb1", NAME, ("VoxCeleb1", "vox1"), f"{SPLIT_FILE} and wav/",
+    ok=lambda d: (d / SPLIT_FILE).is_file() and (d / "wav").is_dir(), how_to_get=HOW_TO_GET,
+)  # fmt: skip
 
 
 def read_split(path: Path) -> dict[str, list[str]]:
@@ -45,20 +46,10 @@ def read_split(path: Path) -> dict[str, list[str]]:
     return splits
 
 
-def load_voxceleb1(
-    root: str | None = None,
-    download: bool = False,
-    clip_samples: int = CLIP_SAMPLES,
-    n_mels: int = 64,
-    crop_side: str = "head",
-    waveform: bool = False,
-    seed: int = 0,
-) -> Splits:
+@speech_loader
+def load_voxceleb1(root: str | None, download: bool, clips: ClipOptions) -> Splits:
     """Speaker ID, fp16 [N, 1, 64, 64] z-scored with VoxCeleb1's constants."""
-    folder = locate(root)
-    if folder is None:
-        dirs = search.candidates(root, NAME, ("VoxCeleb1", "vox1"))
-        raise search.not_found("VoxCeleb1", f"{SPLIT_FILE} and wav/", dirs, HOW_TO_GET, download)
+    folder = SOURCE.find(root, download)
     splits = read_split(folder / SPLIT_FILE)
     train_rel, test_rel = splits["1"] + splits["2"], splits["3"]
     speakers = sorted({rel.split("/")[0] for rel in train_rel + test_rel})
@@ -70,8 +61,7 @@ def load_voxceleb1(
     return build_splits(
         NAME, folder, files(train_rel), files(test_rel),
         class_names=speakers,
-        sample_rate=SAMPLE_RATE, stats=DATASET_STATS[NAME],
-        clip_samples=clip_samples, n_mels=n_mels, crop_side=crop_side, seed=seed, waveform=waveform,
+        sample_rate=SAMPLE_RATE, stats=DATASET_STATS[NAME], clips=clips,
     )  # fmt: skip
 
 
@@ -83,7 +73,7 @@ DATASETS = (
         description="VoxCeleb1 identification: 1,251 speakers, iden_split 1+2 train / 3 test, 64x64 log-mel",
         loader=load_voxceleb1,
         embedded=False,
-        locate=locate,
+        locate=SOURCE.locate,
         how_to_get=HOW_TO_GET,
     ),
 )
