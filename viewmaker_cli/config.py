@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional
 
 from hydra.core.config_store import ConfigStore
-from omegaconf import MISSING
+from omegaconf import MISSING, DictConfig
 
 
 def config_dir() -> Path:
@@ -19,6 +19,20 @@ def config_dir() -> Path:
     (viewmaker_cli/conf/), the repository's top-level conf/ in a checkout."""
     packaged = Path(__file__).resolve().parent / "conf"
     return packaged if packaged.is_dir() else Path(__file__).resolve().parent.parent / "conf"
+
+
+def compose_group(group: str, option: str) -> DictConfig:
+    """`conf/<group>/<option>.yaml` as Hydra composes `<group>=<option>` for a command: its defaults list
+    followed, untyped. Inside a running Hydra app its config search path is used; elsewhere (tests,
+    scripts) Hydra is set up over config_dir() for this call only."""
+    from hydra import compose, initialize_config_dir
+    from hydra.core.global_hydra import GlobalHydra
+
+    overrides = [f"+{group}={option}"]
+    if GlobalHydra.instance().is_initialized():
+        return compose(overrides=overrides)[group]
+    with initialize_config_dir(config_dir=str(config_dir()), version_base=None):
+        return compose(overrides=overrides)[group]
 
 
 @dataclass

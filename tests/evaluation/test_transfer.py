@@ -4,9 +4,13 @@ shapes refused in one line."""
 import numpy as np
 import pytest
 import torch
+from hydra import compose, initialize_config_dir
+from omegaconf import OmegaConf
 from PIL import Image
 
 from tests.evaluation.probe_fixtures import write_mnist
+from viewmaker_cli.cli import register_schemas
+from viewmaker_cli.config import config_dir
 from viewmaker_cli.data import Splits
 from viewmaker_cli.errors import UserError
 from viewmaker_cli.evaluation.transfer import adapt, data_config, load_transfer
@@ -51,3 +55,13 @@ def test_a_transfer_dataset_is_read_with_its_own_config(tmp_path):
     assert record["inputs"].startswith("resized 28x28 -> 32x32") and record["train"] == 9
     with pytest.raises(UserError, match="mnist is image data, the encoder was trained on sensor data"):
         load_transfer("mnist", "sensor", (6, 8, 25), str(tmp_path), torch.device("cpu"))
+
+
+def test_every_data_yaml_is_composed_as_pretrain_composes_data_name():
+    names = sorted(path.stem for path in (config_dir() / "data").glob("*.yaml"))
+    register_schemas("pretrain")
+    with initialize_config_dir(config_dir=str(config_dir()), version_base=None):  # as inside a running vmk app
+        expected = {name: OmegaConf.to_container(compose("pretrain", overrides=[f"data={name}"]).data) for name in names}
+        inside = {name: data_config(name) for name in names}
+    outside = {name: data_config(name) for name in names}  # no Hydra app: data_config sets Hydra up itself
+    assert len(names) > 20 and inside == expected and outside == expected

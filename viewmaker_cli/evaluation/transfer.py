@@ -1,38 +1,33 @@
 """Transfer: the same frozen encoder probed on other datasets of its modality (the paper's Tables 1 and 2).
 
-Each dataset is read with its own `conf/data/<name>.yaml` settings. Inputs must have the shape the encoder
-was trained on; images are adapted as the paper's transfer sets were (reference §3.1): resized so the
-shorter side fits, centre-cropped, and greyscale repeated to RGB.
+Each dataset is read with its own `conf/data/<name>.yaml` settings, composed by Hydra as `data=<name>` is.
+Inputs must have the shape the encoder was trained on; images are adapted as the paper's transfer sets were
+(reference §3.1): resized so the shorter side fits, centre-cropped, and greyscale repeated to RGB.
 """
 
 from __future__ import annotations
 
 import torch
+from hydra.errors import MissingConfigException
 from omegaconf import OmegaConf
 from torch import Tensor
 from torch.nn import functional as F
 
-from viewmaker_cli.config import DataConfig, config_dir
+from viewmaker_cli.config import DataConfig, compose_group
 from viewmaker_cli.data import Splits, load_dataset
 from viewmaker_cli.data.catalog import DATASETS, config_options
 from viewmaker_cli.errors import UserError
 
 
 def data_config(name: str) -> dict:
-    """`conf/data/<name>.yaml` (its defaults list followed) over the DataConfig schema, as a plain dict."""
-
-    def load(stem: str) -> dict:
-        path = config_dir() / "data" / f"{stem}.yaml"
-        if not path.is_file():
-            return {"name": stem}
-        raw = OmegaConf.to_container(OmegaConf.load(path))
-        merged: dict = {}
-        for parent in raw.pop("defaults", []):
-            merged = {**merged, **(load(parent) if parent != "_self_" else raw)}
-        return {**merged, **raw}
-
-    schema = OmegaConf.structured(DataConfig)
-    return OmegaConf.to_container(OmegaConf.merge(schema, load(name)))
+    """The `data` block a command composes for `data=<name>` (conf/data/<name>.yaml, its defaults list
+    followed by Hydra) over the DataConfig schema, as a plain dict; the schema's defaults for a dataset
+    without a YAML of its own."""
+    try:
+        data = compose_group("data", name)
+    except MissingConfigException:
+        data = {"name": name}
+    return OmegaConf.to_container(OmegaConf.merge(OmegaConf.structured(DataConfig), data))
 
 
 def check_names(names: list[str]) -> None:
