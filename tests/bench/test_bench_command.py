@@ -95,3 +95,18 @@ def test_a_mode_the_inputs_cannot_have_fails_before_any_timing(vmk, tmp_path, mo
                        "model.width=4", "bench.batch_size=4", f"hydra.run.dir={tmp_path}")
     assert code == 2 and "raw 1-D series" in err and len(err.strip().splitlines()) == 1
     assert not (tmp_path / "bench.json").exists()
+
+
+@pytest.mark.parametrize("modality, clamp, normalize", [("image", True, "after"), ("audio", False, "before"), ("sensor", False, "before")])
+def test_the_timed_config_takes_its_modality_settings_from_conf_modality(modality, clamp, normalize):
+    from hydra import compose, initialize_config_dir
+
+    from viewmaker_cli.bench.command import pretrain_config
+    from viewmaker_cli.config import config_dir, register
+
+    register()
+    with initialize_config_dir(config_dir=str(config_dir()), version_base=None):  # as inside `vmk bench`
+        cfg = compose(config_name="bench")
+        inside = pretrain_config(cfg, modality, "resnet18")["modality"]
+    outside = pretrain_config(cfg, modality, "resnet18")["modality"]
+    assert inside == outside == {"name": modality, "clamp": clamp, "normalize": normalize}

@@ -16,11 +16,12 @@ from rich.console import Console
 from rich.table import Table
 
 from viewmaker_cli.bench.modes import MODES, Setup, run_mode
-from viewmaker_cli.config import PretrainConfig
+from viewmaker_cli.config import ModalityConfig, PretrainConfig, compose_group
 from viewmaker_cli.core.atomic import atomic_write_text
 from viewmaker_cli.core.compile import COMPILE_SETTINGS, compile_enabled
 from viewmaker_cli.core.device import pick_device
 from viewmaker_cli.core.quiet import quiet_lightning
+from viewmaker_cli.data.speech.normalize import DATASET_STATS
 from viewmaker_cli.data.splits import model_space
 from viewmaker_cli.errors import UserError
 from viewmaker_cli.models.encoder import ARCHS, Normalizer
@@ -31,14 +32,14 @@ from viewmaker_cli.views.viewmaker import NORMS
 
 log = logging.getLogger("vmk")
 
-# bench.shape presets: the paper's input per modality (reference §2.3), its encoder stem, and the
-# dataset z-score SpecAugment needs for speech (LibriSpeech's, §3.2).
+# bench.shape presets: the paper's input per modality (reference §2.3) and its encoder stem.
 SHAPES = {
     "image": ((3, 32, 32), "image", "resnet18_small"),
     "speech": ((1, 64, 64), "audio", "resnet18"),
     "sensor": ((52, 32, 32), "sensor", "resnet18_small"),
 }
-SPEECH_META = {"mean": -22.924, "std": 12.587}
+# The dataset z-score SpecAugment needs for speech: LibriSpeech's (reference §3.2).
+SPEECH_META = dict(zip(("mean", "std"), DATASET_STATS["librispeech"], strict=True))
 PRECISIONS = ("32-true", "bf16-mixed")
 DATA_BYTES = 512 * 2**20  # the random training set: this much at most (the reference and vmk share it)
 BENCH_FILE = "bench.json"
@@ -80,12 +81,11 @@ def validate(cfg: DictConfig) -> None:
 
 def pretrain_config(cfg: DictConfig, modality: str, arch: str) -> dict:
     """The config `vmk pretrain` would run with these settings: its defaults, the bench's model, views,
-    optimiser, budget and batch, the modality's clamping, and no logging inside the timed steps. The
-    objective: SimCLR, the loss the reference times."""
+    optimiser, budget and batch, the modality's clamping and normalisation (conf/modality/<modality>.yaml),
+    and no logging inside the timed steps. The objective: SimCLR, the loss the reference times."""
     base = OmegaConf.to_container(OmegaConf.structured(PretrainConfig(objective=SimCLRConfig())), resolve=True)
-    clamp, normalize = (True, "after") if modality == "image" else (False, "before")
     base.update(budget=cfg.budget, seed=cfg.seed)
-    base["modality"] = {"name": modality, "clamp": clamp, "normalize": normalize}
+    base["modality"] = OmegaConf.to_container(OmegaConf.merge(OmegaConf.structured(ModalityConfig), compose_group("modality", modality)))
     base["model"] = {**OmegaConf.to_container(cfg.model), "arch": arch if cfg.model.arch == "auto" else cfg.model.arch}
     base["views"] = OmegaConf.to_container(cfg.views)
     base["optim"] = OmegaConf.to_container(cfg.optim)
