@@ -9,12 +9,12 @@ import torch
 from omegaconf import OmegaConf
 
 from viewmaker_cli.config import PretrainConfig
+from viewmaker_cli.data.batches import StoredBatches
 from viewmaker_cli.models.encoder import Normalizer
 from viewmaker_cli.objectives.instdisc import InstDisc, InstDiscConfig
 from viewmaker_cli.objectives.moco import MoCoConfig
 from viewmaker_cli.objectives.simclr import SimCLR, SimCLRConfig
 from viewmaker_cli.objectives.wmse import WMSE
-from viewmaker_cli.training.batches import step_loader
 from viewmaker_cli.training.module import PretrainSystem
 from viewmaker_cli.training.pretrain import trainer_kwargs
 
@@ -81,7 +81,7 @@ def fit_one_step(case: str, devices: int) -> dict:
     trainer = L.Trainer(**trainer_kwargs(cfg), logger=False, enable_checkpointing=False, enable_progress_bar=False,
                         enable_model_summary=False, num_sanity_val_steps=0)
     torch.manual_seed(1)  # the same random draws in every rank and in the reference from here on
-    trainer.fit(system, train_dataloaders=step_loader(system.batches_per_epoch()))
+    trainer.fit(system, train_dataloaders=StoredBatches(x, GLOBAL_BATCH, cfg.seed))
     return {"before": before, "after": {k: v.clone() for k, v in system.state_dict().items()}, "grads": grads,
             "steps": trainer.global_step}
 

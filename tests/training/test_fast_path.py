@@ -8,8 +8,8 @@ import torch
 
 from viewmaker_cli.core import compile as fastpath
 from viewmaker_cli.core.device import optimizer_flags
+from viewmaker_cli.data.batches import StoredBatches
 from viewmaker_cli.models.encoder import Normalizer
-from viewmaker_cli.training.batches import step_loader
 from viewmaker_cli.training.module import PretrainSystem
 
 
@@ -33,7 +33,7 @@ def fit(compile_setting, steps: int = 2) -> PretrainSystem:
     system = PretrainSystem(tiny_config(compile_setting), x, Normalizer.identity(3))
     trainer = L.Trainer(max_steps=steps, logger=False, enable_checkpointing=False, enable_progress_bar=False,
                         enable_model_summary=False, accelerator="cpu", devices=1)
-    trainer.fit(system, train_dataloaders=step_loader(system.batches_per_epoch()))
+    trainer.fit(system, train_dataloaders=StoredBatches(x, 8, seed=0))
     assert trainer.global_step == steps
     return system
 

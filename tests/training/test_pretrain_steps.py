@@ -1,11 +1,10 @@
 """Which parameters each update touches, in both update orders, through a real Lightning fit."""
 
 import lightning as L
-import pytest
 import torch
 
+from viewmaker_cli.data.batches import StoredBatches
 from viewmaker_cli.models.encoder import Normalizer
-from viewmaker_cli.training.batches import DataOrder, step_loader
 from viewmaker_cli.training.module import PretrainSystem, reverse_grad
 
 
@@ -48,7 +47,7 @@ def fit_one_step(update: str, views: str = "learned"):
     system.configure_optimizers = configure_with_hooks
     trainer = L.Trainer(max_steps=1, logger=False, enable_checkpointing=False, enable_progress_bar=False,
                         enable_model_summary=False, accelerator="cpu", devices=1)
-    trainer.fit(system, train_dataloaders=step_loader(system.order.batches_per_epoch))
+    trainer.fit(system, train_dataloaders=StoredBatches(x, 8, seed=0))
     return system, before, seen, trainer
 
 
@@ -94,19 +93,6 @@ def test_reverse_grad_is_identity_forward_and_negated_scaled_backward():
     assert torch.allclose(x.grad, -0.5 * torch.arange(5.0))
 
 
-def test_data_order_is_a_function_of_seed_and_step_with_a_new_permutation_each_epoch():
-    order = DataOrder(10, 3, seed=1)
-    assert order.batches_per_epoch == 3  # last partial batch dropped
-    epoch0 = torch.cat([order.indices(step) for step in range(3)])
-    epoch1 = torch.cat([order.indices(step) for step in range(3, 6)])
-    assert len(set(epoch0.tolist())) == 9 and not torch.equal(epoch0, epoch1)
-    fresh = DataOrder(10, 3, seed=1)
-    assert torch.equal(fresh.indices(4), order.indices(4))  # a resumed run starts mid-epoch on the same batch
-    assert not torch.equal(DataOrder(10, 3, seed=2).indices(0), order.indices(0))
-    with pytest.raises(ValueError):
-        DataOrder(4, 8, seed=0)
-
-
 def test_a_frozen_viewmaker_makes_views_but_is_not_updated():
     config = tiny_config("alternating")
     config["views"]["freeze_epoch"] = 0
@@ -116,5 +102,5 @@ def test_a_frozen_viewmaker_makes_views_but_is_not_updated():
     before = {k: v.clone() for k, v in system.state_dict().items()}
     trainer = L.Trainer(max_steps=2, logger=False, enable_checkpointing=False, enable_progress_bar=False,
                         enable_model_summary=False, accelerator="cpu", devices=1)
-    trainer.fit(system, train_dataloaders=step_loader(system.batches_per_epoch()))
+    trainer.fit(system, train_dataloaders=StoredBatches(x, 8, seed=0))
     assert not any(changed(system, before, "viewmaker.")) and any(changed(system, before, "encoder."))

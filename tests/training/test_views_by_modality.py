@@ -6,11 +6,11 @@ import lightning as L
 import pytest
 import torch
 
+from viewmaker_cli.data.batches import StoredBatches
 from viewmaker_cli.data.speech.frontend import LogMelFrontend
 from viewmaker_cli.errors import UserError
 from viewmaker_cli.models.encoder import Normalizer
 from viewmaker_cli.objectives.table import OBJECTIVES
-from viewmaker_cli.training.batches import step_loader
 from viewmaker_cli.training.module import PretrainSystem
 from viewmaker_cli.views import Viewmaker
 from viewmaker_cli.views.families import expert_views
@@ -90,7 +90,7 @@ def test_every_modality_views_objective_trains_one_step(modality, views, objecti
     system.objective.register_forward_hook(lambda module, args, out: losses.append(out.detach()))
     trainer = L.Trainer(max_steps=1, logger=False, enable_checkpointing=False, enable_progress_bar=False,
                         enable_model_summary=False, accelerator="cpu", devices=1)
-    trainer.fit(system, train_dataloaders=step_loader(system.batches_per_epoch()))
+    trainer.fit(system, train_dataloaders=StoredBatches(x, cfg["data"]["batch_size"], cfg["seed"]))
     assert losses and all(torch.isfinite(loss) for loss in losses)
     after = system.state_dict()
     changed = {k for k, v in after.items() if v.is_floating_point() and not torch.equal(v, before[k])}

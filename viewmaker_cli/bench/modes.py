@@ -21,10 +21,10 @@ from torch import Tensor
 from viewmaker_cli.bench.reference import build_reference, reference_step
 from viewmaker_cli.core.compile import compile_enabled, compile_module, is_compiled
 from viewmaker_cli.core.device import optimizer_flags
+from viewmaker_cli.data.batches import StoredBatches
 from viewmaker_cli.data.splits import model_space
 from viewmaker_cli.models.encoder import Normalizer, build_encoder
 from viewmaker_cli.objectives.simclr import simclr_loss
-from viewmaker_cli.training.batches import step_loader
 from viewmaker_cli.training.module import PretrainSystem
 from viewmaker_cli.views.families import build_views
 
@@ -136,19 +136,21 @@ def run_encoder(setup: Setup) -> dict:
 
 
 class _StepTimer(L.Callback):
-    """The clock at the start of the first step, of the first timed step, and at the end of the last."""
+    """The clock before the first batch, before the first timed batch and after the last: a timed step is
+    a whole turn of the loop, making its batch included (as in the plain loops' `step(k)`)."""
 
     def __init__(self, device: torch.device, warmup: int, total: int):
         self.device, self.warmup, self.total = device, warmup, total
         self.first = self.start = self.end = None
 
-    def on_train_batch_start(self, trainer, module, batch, batch_idx) -> None:
-        if trainer.global_step == 0:
-            self.first = _clock(self.device)
-        if trainer.global_step == self.warmup:
-            self.start = _clock(self.device)
+    def on_train_start(self, trainer, module) -> None:
+        self.first = _clock(self.device)
+        if self.warmup == 0:
+            self.start = self.first
 
     def on_train_batch_end(self, trainer, module, outputs, batch, batch_idx) -> None:
+        if trainer.global_step == self.warmup:  # the warm-up steps are done
+            self.start = _clock(self.device)
         if trainer.global_step == self.total:
             self.end = _clock(self.device)
 
@@ -158,6 +160,7 @@ def run_vmk(setup: Setup, views: str, update: str) -> dict:
     cfg = copy.deepcopy(setup.cfg)
     cfg["views"]["name"], cfg["views"]["update"] = views, update
     system = PretrainSystem(cfg, setup.data, setup.normalizer, meta=setup.meta)
+    batches = StoredBatches(setup.data, setup.batch_size, cfg["seed"])  # the data is on the device already
     total = setup.warmup + setup.steps
     timer = _StepTimer(setup.device, setup.warmup, total)
     trainer = L.Trainer(
@@ -166,7 +169,7 @@ def run_vmk(setup: Setup, views: str, update: str) -> dict:
         logger=False, enable_checkpointing=False, enable_progress_bar=False, enable_model_summary=False,
         num_sanity_val_steps=0, callbacks=[timer],
     )
-    trainer.fit(system, train_dataloaders=step_loader(system.batches_per_epoch()))
+    trainer.fit(system, train_dataloaders=batches)
     system.raise_if_diverged()
     compiled = compile_enabled(cfg["trainer"]["compile"], setup.device)
     if compiled:  # a fallback at the first call leaves the module eager

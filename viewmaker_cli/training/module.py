@@ -14,9 +14,9 @@ viewmaker), two update orders:
 - simultaneous: one forward, one backward; a gradient-reversal layer between views and encoder gives the
   viewmaker −w·∂L while the encoder gets ∂L.
 
-The training set lives on the device as one buffer and a batch is an index gather (or, for window
-datasets, fresh windows sampled on the device); batch k is a function of (seed, k) only. Under DDP each
-rank trains on its rows of that global batch (training/dist.py).
+Lightning hands `training_step` its batch `(x, index)`: batch k of the run, made on the device by
+data/batches.py as a function of (seed, k) only (under DDP, this rank's rows of the global batch). The step
+then reads top to bottom: views, encoder step, viewmaker step, log.
 """
 
 from __future__ import annotations
@@ -32,12 +32,10 @@ from viewmaker_cli.core import dist
 from viewmaker_cli.core.compile import compile_enabled, compile_module
 from viewmaker_cli.core.device import optimizer_flags
 from viewmaker_cli.core.ema import ema_update
-from viewmaker_cli.data.splits import model_space
 from viewmaker_cli.errors import UserError
 from viewmaker_cli.models.encoder import Normalizer, build_encoder
 from viewmaker_cli.objectives.table import build_objective
 from viewmaker_cli.training import ddp
-from viewmaker_cli.training.batches import DataOrder
 from viewmaker_cli.training.checkpoint import FORMAT, get_rng_states, set_rng_states
 from viewmaker_cli.views.families import build_views
 
@@ -63,23 +61,21 @@ def reverse_grad(x: Tensor, weight: float = 1.0) -> Tensor:
 
 
 class PretrainSystem(L.LightningModule):
-    """Encoder + viewmaker + objective. `cfg` is the resolved config as a plain dict."""
+    """Encoder + viewmaker + objective. `cfg` is the resolved config as a plain dict. `train_x`, the stored
+    training examples, sizes the networks (and a memory bank); the batches themselves come from
+    data/batches.py, whose `indexed` says whether they carry dataset indices (sampled windows do not)."""
 
     def __init__(
         self,
         cfg: dict,
         train_x: Tensor,
         normalizer: Normalizer,
-        sampler_factory=None,
         meta: dict | None = None,
         train_y: Tensor | None = None,
         num_classes: int = 0,
+        indexed: bool = True,
     ):
         super().__init__()
-        self.order = DataOrder(train_x.shape[0], cfg["data"]["batch_size"], cfg["seed"])
-        # Window datasets (PAMAP2) draw fresh windows per batch instead of gathering prepared rows;
-        # built on the training device at fit start.
-        self._sampler_factory, self.sampler = sampler_factory, None
         self.cfg = cfg
         self.automatic_optimization = False
         channels, dims = train_x.shape[1], train_x.ndim - 2  # [N, C, H, W] or [N, C, T]
@@ -91,46 +87,19 @@ class PretrainSystem(L.LightningModule):
         self.objective = build_objective(cfg["objective"], cfg["model"]["embedding_dim"], train_x.shape[0], num_classes)
         # BYOL / MoCo: an EMA copy of the encoder gives the targets; it never gets gradients.
         self.target = copy.deepcopy(self.encoder).requires_grad_(False) if self.objective.needs_target else None
-        if self.objective.needs_index and sampler_factory is not None:
+        if self.objective.needs_index and not indexed:
             raise UserError(f"objective={cfg['objective']['name']} needs indexed examples; data={cfg['data'].get('name')} draws windows")
         self.normalizer = normalizer
-        # Not saved in checkpoints: the data is reloaded from its source, not carried in every ckpt.
-        self.register_buffer("train_x", train_x, persistent=False)
+        self.input_shape = tuple(train_x.shape[1:])
+        # Not saved in checkpoints: the labels are reloaded with the data, not carried in every ckpt.
         labels = train_y if train_y is not None else torch.full((train_x.shape[0],), -1)
         self.register_buffer("train_y", labels, persistent=False)
-        # Every rank loads the same data: DDP must not broadcast the whole training set when it wraps the module.
-        torch.nn.parallel.DistributedDataParallel._set_params_and_buffers_to_ignore_for_model(self, ["train_x", "train_y"])
+        # Every rank loads the same data: DDP must not broadcast the labels when it wraps the module.
+        torch.nn.parallel.DistributedDataParallel._set_params_and_buffers_to_ignore_for_model(self, ["train_y"])
         self._channels_last = False
         self._last_log = None
         self._viewmaker_loss: Tensor | None = None  # alternating: the viewmaker step's own loss, for the log
         self._diverged: Tensor | None = None  # accumulated on the device: no sync per step
-
-    # -- data ------------------------------------------------------------------------------------------
-    def batches_per_epoch(self) -> int:
-        if self._sampler_factory is None:
-            return self.order.batches_per_epoch
-        return max(1, self.cfg["data"]["windows_per_epoch"] // self.cfg["data"]["batch_size"])
-
-    def batch(self, step: int) -> tuple[Tensor, Tensor | None]:
-        """The inputs of batch `step` and their dataset indices (None for sampled windows): a function of
-        (seed, step) only, so a resumed run sees the same. Under DDP: this rank's rows of the global batch."""
-        rows = dist.local_rows(self.cfg["data"]["batch_size"])
-        if self.sampler is None:
-            index = self.order.indices(step, self.device)[rows]
-            return self.gather(index), index
-        generator = torch.Generator(device=self.device).manual_seed(self.cfg["seed"] * 1_000_003 + step)
-        x, _ = self.sampler.sample(self.cfg["data"]["batch_size"], generator)
-        x = x[rows]
-        x = self.sampler.spectrograms(x) if getattr(self.sampler, "spectrogram", None) is not None else x
-        return (x.contiguous(memory_format=torch.channels_last) if self._channels_last and x.ndim == 4 else x), None
-
-    def gather(self, index: Tensor) -> Tensor:
-        """Batch of model-space inputs: uint8 images → float in [0,1] (other modalities are stored as floats)."""
-        x = self.train_x[index]
-        x = model_space(x)
-        if self._channels_last and x.ndim == 4:
-            x = x.contiguous(memory_format=torch.channels_last)
-        return x
 
     # -- model -----------------------------------------------------------------------------------------
     def embed(self, views: Tensor) -> Tensor:
@@ -196,9 +165,7 @@ class PretrainSystem(L.LightningModule):
         # DDP: no per-step buffer broadcast (BatchNorm statistics per rank; bank and queue written alike).
         ddp.no_buffer_broadcast(self.trainer.strategy.model)
         ddp.shard_views(self.view)
-        if self._sampler_factory is not None:
-            self.sampler = self._sampler_factory(device=self.device)
-        if self.device.type == "cuda" and self.normalizer.encoder_input(1, self.train_x.ndim - 2)[1] == 2:  # NHWC convs: faster under bf16
+        if self.device.type == "cuda" and self.normalizer.encoder_input(1, len(self.input_shape) - 1)[1] == 2:  # NHWC convs: faster under bf16
             self._channels_last = True
             self.to(memory_format=torch.channels_last)
         if compile_enabled(self.cfg["trainer"].get("compile", "auto"), self.device):  # after channels_last
@@ -207,24 +174,30 @@ class PretrainSystem(L.LightningModule):
                     compile_module(getattr(self, name), name)
 
     # -- training --------------------------------------------------------------------------------------
-    def training_step(self, position: Tensor, batch_idx: int) -> None:
-        x, index = self.batch(self.global_step)
-        if self.viewmaker is None or self.viewmaker_frozen():
-            loss, view = self._encoder_step(x, index)
-        elif self.cfg["views"]["update"] == "simultaneous":
-            loss, view = self._simultaneous_step(x, index)
+    def on_after_batch_transfer(self, batch: tuple[Tensor, Tensor | None], dataloader_idx: int):
+        """Images in the memory format of the convs chosen at fit start (NHWC on CUDA); same values."""
+        x, index = batch
+        if self._channels_last and x.ndim == 4:
+            x = x.contiguous(memory_format=torch.channels_last)
+        return x, index
+
+    def training_step(self, batch: tuple[Tensor, Tensor | None], batch_idx: int) -> None:
+        """Batch `self.global_step` of the run (data/batches.py): its inputs and their dataset indices."""
+        x, index = batch
+        encoder_opt, viewmaker_opt = self._optimizers()
+        if self.viewmaker_frozen():
+            viewmaker_opt = None
+        if viewmaker_opt is not None and self.cfg["views"]["update"] == "simultaneous":
+            loss, view = self._simultaneous_step(x, index, encoder_opt, viewmaker_opt)
         else:
-            loss, view = self._alternating_step(x, index)
-        bad = ~torch.isfinite(loss)
+            with torch.no_grad():  # the encoder step needs no viewmaker graph
+                view, other = self.make_views(x)
+            loss = self._encoder_update(encoder_opt, view, other, index)
+            if viewmaker_opt is not None:  # alternating: the viewmaker's turn, against the updated encoder
+                self._viewmaker_update(viewmaker_opt, x, index)
+        bad = ~torch.isfinite(loss)  # on the device: no sync per step
         self._diverged = bad if self._diverged is None else self._diverged | bad
         self._log_step(loss, x, view)
-
-    def _encoder_step(self, x: Tensor, index: Tensor | None) -> tuple[Tensor, Tensor]:
-        """Views that are not learned (expert, noise) or a frozen viewmaker: only the encoder trains."""
-        encoder_opt, _ = self._optimizers()
-        with torch.no_grad():
-            v1, v2 = self.make_views(x)
-        return self._encoder_update(encoder_opt, v1, v2, index), v1
 
     def _encoder_update(self, encoder_opt, v1: Tensor, v2: Tensor, index: Tensor | None) -> Tensor:
         inputs = self.objective_inputs(v1, v2, index)
@@ -238,14 +211,8 @@ class PretrainSystem(L.LightningModule):
         self.after_encoder_step(z1, z2, inputs)
         return loss.detach()
 
-    def _alternating_step(self, x: Tensor, index: Tensor | None) -> tuple[Tensor, Tensor]:
-        encoder_opt, viewmaker_opt = self._optimizers()
+    def _viewmaker_update(self, viewmaker_opt, x: Tensor, index: Tensor | None) -> None:
         weight = self.cfg["views"]["loss_weight"]
-
-        with torch.no_grad():  # the encoder step needs no viewmaker graph
-            v1, v2 = self.make_views(x)
-        loss = self._encoder_update(encoder_opt, v1, v2, index)
-
         # Fresh views and a forward through the updated encoder; its parameters (and the objective's)
         # get no gradients, the activations still carry the gradient to the viewmaker.
         self.encoder.requires_grad_(False)
@@ -262,10 +229,9 @@ class PretrainSystem(L.LightningModule):
         finally:
             self.encoder.requires_grad_(True)
             self.objective.requires_grad_(True)
-        return loss, v1
 
-    def _simultaneous_step(self, x: Tensor, index: Tensor | None) -> tuple[Tensor, Tensor]:
-        encoder_opt, viewmaker_opt = self._optimizers()
+    def _simultaneous_step(self, x: Tensor, index: Tensor | None, encoder_opt, viewmaker_opt) -> tuple[Tensor, Tensor]:
+        """One forward, one backward: gradient reversal gives the viewmaker −w·∂L while the encoder gets ∂L."""
         weight = self.cfg["views"]["loss_weight"]
         v1, v2 = self.make_views(x)
         r1, r2 = reverse_grad(v1, weight), reverse_grad(v2, weight)
@@ -326,7 +292,7 @@ class PretrainSystem(L.LightningModule):
         checkpoint["vmk"] = {
             "format": FORMAT,
             "config": self.cfg,
-            "input_shape": list(self.train_x.shape[1:]),
+            "input_shape": list(self.input_shape),
             "view_meta": self.view_meta,
             "rng": get_rng_states(),
         }

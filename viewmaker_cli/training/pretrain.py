@@ -18,6 +18,7 @@ from omegaconf import DictConfig, OmegaConf
 from viewmaker_cli.core.device import default_precision
 from viewmaker_cli.core.quiet import quiet_lightning
 from viewmaker_cli.data import Splits, load_dataset
+from viewmaker_cli.data.batches import StoredBatches, TrainBatches, WindowBatches
 from viewmaker_cli.data.catalog import config_options, get_info
 from viewmaker_cli.data.speech.frontend import LogMelFrontend
 from viewmaker_cli.data.splits import model_space
@@ -32,7 +33,6 @@ from viewmaker_cli.reporting.console import print_run_table
 from viewmaker_cli.reporting.hparams import log_hparams
 from viewmaker_cli.reporting.results import write_results
 from viewmaker_cli.training import ddp
-from viewmaker_cli.training.batches import step_loader
 from viewmaker_cli.training.checkpoint import AtomicCheckpointIO, load_checkpoint, save_checkpoint
 from viewmaker_cli.training.module import PretrainSystem
 from viewmaker_cli.training.view_grid import ViewGridLogger
@@ -87,6 +87,16 @@ def load_splits(cfg: DictConfig) -> Splits:
     return splits
 
 
+def train_batches(cfg: DictConfig, splits: Splits) -> TrainBatches:
+    """What the training step is handed: the prepared examples in the run's order, or, for window datasets
+    (PAMAP2), fresh windows drawn from the recordings through the dataset's sampler."""
+    sampler = get_info(cfg.data.name).sampler
+    if sampler is None:
+        return StoredBatches(splits.train_x, cfg.data.batch_size, cfg.seed)
+    factory = functools.partial(sampler, cfg.data.root, seed=cfg.seed, splits=splits, options=data_options(cfg))
+    return WindowBatches(factory, cfg.data.batch_size, cfg.seed, cfg.data.windows_per_epoch)
+
+
 def make_normalizer(cfg: DictConfig, splits: Splits) -> Normalizer | LogMelFrontend:
     """Images: per-channel statistics of the training set, applied after the viewmaker (the authors use
     fixed CIFAR statistics for CIFAR). Speech stored as waveforms: the log-mel front end with the
@@ -115,14 +125,16 @@ def check_writable(run_dir: Path, needed_bytes: int) -> None:
         )
 
 
-def resume_from(cfg: DictConfig, run_dir: Path, input_shape: tuple[int, ...]) -> str | None:
-    """The checkpoint to continue from (checked to fit this run), or None for a fresh run."""
+def resume_from(cfg: DictConfig, run_dir: Path, input_shape: tuple[int, ...]) -> tuple[str | None, int]:
+    """The checkpoint to continue from (checked to fit this run) and its global step, the first batch the
+    resumed run trains on; (None, 0) for a fresh run."""
     path = cfg.ckpt_path or (str(run_dir / "checkpoints" / "last.ckpt") if cfg.resume else None)
     if path is None:
-        return None
+        return None, 0
     if cfg.resume and not cfg.ckpt_path and not Path(path).is_file():
         raise UserError(f"resume=true but {path} does not exist; pass the old run's dir as hydra.run.dir=DIR or use ckpt_path=FILE")
-    saved = load_checkpoint(path)["vmk"]
+    checkpoint = load_checkpoint(path)
+    saved = checkpoint["vmk"]
     if tuple(saved["input_shape"]) != tuple(input_shape):
         raise UserError(
             f"ckpt {path} was trained on inputs of shape {tuple(saved['input_shape'])} "
@@ -131,7 +143,7 @@ def resume_from(cfg: DictConfig, run_dir: Path, input_shape: tuple[int, ...]) ->
     for key in ("modality", "model"):
         if saved["config"][key] != OmegaConf.to_container(cfg[key]):
             raise UserError(f"ckpt {path} has {key}={saved['config'][key]}, this run has {key}={OmegaConf.to_container(cfg[key])}")
-    return path
+    return path, checkpoint["global_step"]
 
 
 def trainer_kwargs(cfg: DictConfig) -> dict:
@@ -146,7 +158,7 @@ def trainer_kwargs(cfg: DictConfig) -> dict:
         log_every_n_steps=t.log_every_n_steps,
         deterministic=cfg.deterministic,
         benchmark=None if cfg.deterministic else True,  # cuDNN autotuning: the batch shape never changes
-        # DDP: every rank walks the same batch order and takes its rows of each global batch (module.batch).
+        # DDP: every rank walks the same batch order and takes its rows of each global batch (data/batches.py).
         strategy=t.strategy,
         sync_batchnorm=t.sync_batchnorm,
         use_distributed_sampler=False,
@@ -167,12 +179,9 @@ def run(cfg: DictConfig) -> dict:
     normalizer = make_normalizer(cfg, splits)
     if cfg.deterministic:
         os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")  # cuBLAS needs it for determinism
-    info = get_info(cfg.data.name)
-    sampler_factory = None
-    if info.sampler is not None:
-        sampler_factory = functools.partial(info.sampler, cfg.data.root, seed=cfg.seed, splits=splits, options=data_options(cfg))
-    system = PretrainSystem(config, splits.train_x, normalizer, sampler_factory, splits.meta, splits.train_y, splits.num_classes)
-    ckpt_path = resume_from(cfg, run_dir, splits.input_shape)
+    batches = train_batches(cfg, splits)
+    system = PretrainSystem(config, splits.train_x, normalizer, splits.meta, splits.train_y, splits.num_classes, batches.indexed)
+    ckpt_path, first_step = resume_from(cfg, run_dir, splits.input_shape)
     weights = sum(p.numel() * p.element_size() for p in system.parameters())
     check_writable(run_dir, needed_bytes=4 * weights * (cfg.trainer.keep_checkpoints + 2))
     kwargs = trainer_kwargs(cfg)
@@ -197,7 +206,7 @@ def run(cfg: DictConfig) -> dict:
                 every_n_train_steps=cfg.trainer.checkpoint_every_n_steps,
                 save_last=True,
             ),
-            ViewGridLogger(cfg.trainer.image_every_n_steps),
+            ViewGridLogger(cfg.trainer.image_every_n_steps, splits.train_x),
             RichProgressBar(),
         ],
         plugins=[AtomicCheckpointIO()],
@@ -210,8 +219,9 @@ def run(cfg: DictConfig) -> dict:
         log.info(layout)
     # Lightning's DDP re-seeds every rank at setup: seeding here too makes one process draw the same numbers.
     L.seed_everything(cfg.seed, verbose=False)
+    batches.to(trainer.strategy.root_device).start_at(first_step)  # the data moves to the device once
     with ddp.relaunchable_argv("pretrain", trainer.world_size):
-        trainer.fit(system, train_dataloaders=step_loader(system.batches_per_epoch()), ckpt_path=ckpt_path, weights_only=True)
+        trainer.fit(system, train_dataloaders=batches, ckpt_path=ckpt_path, weights_only=True)
     system.raise_if_diverged()
     train_s = time.perf_counter() - start
     if not trainer.is_global_zero:  # DDP: rank 0 saves, probes and reports; the others join the save's collectives

@@ -7,14 +7,16 @@ import lightning as L
 import torch
 from torch import Tensor
 
+from viewmaker_cli.data.splits import model_space
 from viewmaker_cli.views.grid import view_grid
 
 
 class ViewGridLogger(L.Callback):
-    """Logs a grid for the first `num_inputs` training examples every `every_n_steps` batches."""
+    """Logs a grid for the first `num_inputs` stored training examples `train_x` every `every_n_steps` batches."""
 
-    def __init__(self, every_n_steps: int, num_inputs: int = 6, num_views: int = 3):
-        self.every, self.num_inputs, self.num_views = every_n_steps, num_inputs, num_views
+    def __init__(self, every_n_steps: int, train_x: Tensor, num_inputs: int = 6, num_views: int = 3):
+        self.every, self.num_views = every_n_steps, num_views
+        self.inputs = train_x[:num_inputs].clone()  # a few examples, not the training set, kept on the host
 
     def on_train_batch_end(self, trainer, module, outputs, batch, batch_idx) -> None:
         step = trainer.global_step
@@ -34,8 +36,7 @@ class ViewGridLogger(L.Callback):
             self._log_grid(trainer, module, step)
 
     def _log_grid(self, trainer, module, step: int) -> None:
-        x = module.gather(torch.arange(min(self.num_inputs, module.train_x.shape[0]), device=module.device))
-        x = x.contiguous().float()
+        x = model_space(self.inputs.to(module.device)).contiguous()
         views = [drawable(module, module.view(x).float()) for _ in range(self.num_views)]
         modality = module.cfg["modality"]["name"]
         grid = view_grid(drawable(module, x), views, modality)
