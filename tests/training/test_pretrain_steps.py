@@ -1,9 +1,11 @@
 """Which parameters each update touches, in both update orders, through a real Lightning fit."""
 
 import lightning as L
+import pytest
 import torch
 
 from viewmaker_cli.data.batches import StoredBatches
+from viewmaker_cli.errors import UserError
 from viewmaker_cli.models.encoder import Normalizer
 from viewmaker_cli.training.module import PretrainSystem, reverse_grad
 
@@ -104,3 +106,11 @@ def test_a_frozen_viewmaker_makes_views_but_is_not_updated():
                         enable_model_summary=False, accelerator="cpu", devices=1)
     trainer.fit(system, train_dataloaders=StoredBatches(x, 8, seed=0))
     assert not any(changed(system, before, "viewmaker.")) and any(changed(system, before, "encoder."))
+
+
+def test_an_objective_that_needs_dataset_indices_refuses_sampled_windows():
+    config = tiny_config("alternating")
+    config["objective"] = {"name": "instdisc", "num_negatives": 8}
+    config["data"]["name"] = "pamap2"
+    with pytest.raises(UserError, match="objective=instdisc needs indexed examples; data=pamap2 draws windows"):
+        PretrainSystem(config, torch.zeros(16, 3, 8, 8), Normalizer.identity(3), indexed=False)

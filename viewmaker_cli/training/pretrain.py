@@ -180,7 +180,8 @@ def run(cfg: DictConfig) -> dict:
     if cfg.deterministic:
         os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")  # cuBLAS needs it for determinism
     batches = train_batches(cfg, splits)
-    system = PretrainSystem(config, splits.train_x, normalizer, splits.meta, splits.train_y, splits.num_classes, batches.indexed)
+    system = PretrainSystem(config, splits.train_x, normalizer, splits.meta, splits.train_y, splits.num_classes,
+                            indexed=batches.indexed)
     ckpt_path, first_step = resume_from(cfg, run_dir, splits.input_shape)
     weights = sum(p.numel() * p.element_size() for p in system.parameters())
     check_writable(run_dir, needed_bytes=4 * weights * (cfg.trainer.keep_checkpoints + 2))
