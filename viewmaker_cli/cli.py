@@ -15,19 +15,19 @@ from viewmaker_cli.errors import UserError, exit_with
 
 # name -> (module:function run with the composed config, one-line description)
 COMMANDS: dict[str, tuple[str, str]] = {
-    "pretrain": ("viewmaker_cli.training.pretrain:run", "pretrain an encoder with learned (or other) views, probe it, write results"),
-    "probe": ("viewmaker_cli.evaluation.probe_command:run", "probe a saved encoder: vmk probe ckpt=PATH [probe.kind=linear|paper|knn]"),
-    "report": ("viewmaker_cli.reporting.report_command:run", "one table over many runs: vmk report DIR [DIR...]"),
-    "views": ("viewmaker_cli.export.views_command:run", "PNG grid + GIF of a saved run's views: vmk views ckpt=PATH"),
-    "embed": ("viewmaker_cli.export.embed_command:run", "features per split + encoder.safetensors: vmk embed ckpt=PATH"),
-    "bench": ("viewmaker_cli.bench.command:run", "images/s of the authors' algorithm and of vmk's training steps here"),
+    "pretrain": ("viewmaker_cli.commands.pretrain:run", "pretrain an encoder with learned (or other) views, probe it, write results"),
+    "probe": ("viewmaker_cli.commands.probe:run", "probe a saved encoder: vmk probe ckpt=PATH [probe.kind=linear|paper|knn]"),
+    "report": ("viewmaker_cli.commands.report:run", "one table over many runs: vmk report DIR [DIR...]"),
+    "views": ("viewmaker_cli.commands.views:run", "PNG grid + GIF of a saved run's views: vmk views ckpt=PATH"),
+    "embed": ("viewmaker_cli.commands.embed:run", "features per split + encoder.safetensors: vmk embed ckpt=PATH"),
+    "bench": ("viewmaker_cli.commands.bench:run", "images/s of the authors' algorithm and of vmk's training steps here"),
 }
 # Commands whose config is not conf/{name}.yaml (conf/views/ is a config group of pretrain).
 CONFIG_NAMES: dict[str, str] = {"views": "view_figure"}
 # Plain commands (not Hydra apps): name -> (module:function taking the remaining args, description)
 PLAIN_COMMANDS: dict[str, tuple[str, str]] = {
-    "data": ("viewmaker_cli.data.data_command:main", "datasets: vmk data list | prepare NAME | check NAME"),
-    "tb": ("viewmaker_cli.reporting.tb_command:main", "TensorBoard on the runs under DIR: vmk tb [DIR] [--port N]"),
+    "data": ("viewmaker_cli.commands.data:main", "datasets: vmk data list | prepare NAME | check NAME"),
+    "tb": ("viewmaker_cli.commands.tb:main", "TensorBoard on the runs under DIR: vmk tb [DIR] [--port N]"),
 }
 
 USAGE = """usage: vmk COMMAND [OVERRIDES...] [-m] [--cfg job] [--help]

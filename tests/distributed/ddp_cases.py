@@ -16,7 +16,7 @@ from viewmaker_cli.objectives.moco import MoCoConfig
 from viewmaker_cli.objectives.simclr import SimCLR, SimCLRConfig
 from viewmaker_cli.objectives.wmse import WMSE
 from viewmaker_cli.training.module import PretrainSystem
-from viewmaker_cli.training.pretrain import trainer_kwargs
+from viewmaker_cli.training.trainer import trainer_kwargs
 
 WORLD = 2
 GLOBAL_BATCH = 8

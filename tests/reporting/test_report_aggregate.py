@@ -9,7 +9,7 @@ from PIL import Image
 
 from viewmaker_cli.reporting.aggregate import group_runs
 from viewmaker_cli.reporting.budget_plot import lines, plot_budget_sweep
-from viewmaker_cli.reporting.report_command import write_report
+from viewmaker_cli.reporting.report import write_report
 from viewmaker_cli.reporting.results import write_failure, write_results
 from viewmaker_cli.reporting.table import find_runs
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import warnings
 
 
@@ -11,3 +12,7 @@ def quiet_lightning() -> None:
     logging.getLogger("lightning.pytorch.utilities.rank_zero").setLevel(logging.WARNING)
     warnings.filterwarnings("ignore", message=r".*isinstance\(treespec, LeafSpec\).*")
     warnings.filterwarnings("ignore", message=r".*`IterableDataset` has `__len__` defined.*")
+    if "SLURM_JOB_ID" not in os.environ:
+        # Lightning warns on any machine with `srun` installed (every HPC login node, and this machine once its
+        # local SLURM is installed) that it is not used; it only applies inside a SLURM allocation.
+        warnings.filterwarnings("ignore", message=r".*The `srun` command is available on your system but is not used.*")

@@ -27,7 +27,7 @@ class SweepReport(Callback):
         if not self.enabled:
             return
         sweep_dir = self.sweep_dir or Path(str(config.hydra.sweep.dir))
-        from viewmaker_cli.reporting.report_command import write_report
+        from viewmaker_cli.reporting.report import write_report
 
         try:
             write_report([str(sweep_dir)], write=True, plot=self.plot)

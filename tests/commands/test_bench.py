@@ -75,7 +75,7 @@ def test_a_bad_setting_ends_in_one_line_and_exit_2(vmk, tmp_path):
 def test_every_bad_setting_is_named(override, key):
     from hydra import compose, initialize_config_dir
 
-    from viewmaker_cli.bench.command import parse_shape, validate
+    from viewmaker_cli.commands.bench import parse_shape, validate
     from viewmaker_cli.config import config_dir, register
 
     register()
@@ -88,7 +88,7 @@ def test_every_bad_setting_is_named(override, key):
 
 def test_a_mode_the_inputs_cannot_have_fails_before_any_timing(vmk, tmp_path, monkeypatch):
     """Expert views of a raw series: one line and exit 2 before the reference (listed first) is timed."""
-    from viewmaker_cli.bench import command
+    from viewmaker_cli.commands import bench as command
 
     monkeypatch.setattr(command, "run_mode", lambda *a: pytest.fail("a mode was timed"))
     code, _, err = vmk("bench", "bench.device=cpu", "bench.shape=6x40", "bench.modes=[reference,expert]",
@@ -101,7 +101,7 @@ def test_a_mode_the_inputs_cannot_have_fails_before_any_timing(vmk, tmp_path, mo
 def test_the_timed_config_takes_its_modality_settings_from_conf_modality(modality, clamp, normalize):
     from hydra import compose, initialize_config_dir
 
-    from viewmaker_cli.bench.command import pretrain_config
+    from viewmaker_cli.commands.bench import pretrain_config
     from viewmaker_cli.config import config_dir, register
 
     register()

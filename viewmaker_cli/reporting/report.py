@@ -1,11 +1,9 @@
-"""`vmk report DIR...`: print one Markdown table of all runs (one row per configuration, mean ± std over
-seeds) and write results.md / results.csv / budget_sweep.png. A sweep writes the same at its end."""
+"""One Markdown table of all runs under some dirs (one row per configuration, mean ± std over seeds), and
+results.md / results.csv / budget_sweep.png: what `vmk report` and the end of every sweep write."""
 
 from __future__ import annotations
 
 from pathlib import Path
-
-from omegaconf import DictConfig
 
 from viewmaker_cli.core.atomic import atomic_write_text
 from viewmaker_cli.errors import UserError
@@ -37,7 +35,3 @@ def write_report(dirs: list[str], write: bool = True, plot: bool = True) -> list
         written += [png] if png else []
     print(f"\nwrote {', '.join(map(str, written))} ({len(records)} runs)")
     return written
-
-
-def run(cfg: DictConfig) -> None:
-    write_report(list(cfg.dirs), write=cfg.write, plot=cfg.plot)

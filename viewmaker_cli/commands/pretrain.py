@@ -1,0 +1,129 @@
+"""`vmk pretrain`: check the config → load data → pretrain with Lightning → checkpoint → probes → results.json + table."""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from pathlib import Path
+
+import lightning as L
+from hydra.core.hydra_config import HydraConfig
+from omegaconf import DictConfig, OmegaConf
+
+from viewmaker_cli.core.quiet import quiet_lightning
+from viewmaker_cli.errors import UserError
+from viewmaker_cli.evaluation.kinds import KINDS
+from viewmaker_cli.evaluation.probe_run import probe_with_baseline
+from viewmaker_cli.evaluation.settings import check_probe_config
+from viewmaker_cli.models.encoder import ARCHS
+from viewmaker_cli.models.resnet import FEATURE_LAYERS
+from viewmaker_cli.objectives.table import OBJECTIVES
+from viewmaker_cli.reporting.console import print_run_table
+from viewmaker_cli.reporting.hparams import log_hparams
+from viewmaker_cli.reporting.results import write_results
+from viewmaker_cli.training import ddp
+from viewmaker_cli.training.checkpoint import save_checkpoint
+from viewmaker_cli.training.module import PretrainSystem
+from viewmaker_cli.training.trainer import (
+    build_trainer,
+    check_writable,
+    load_splits,
+    make_normalizer,
+    resume_from,
+    train_batches,
+    trainer_kwargs,
+)
+from viewmaker_cli.views.viewmaker import NORMS
+
+log = logging.getLogger("vmk")
+
+SUPPORTED = {
+    "views.name": ("learned", "expert", "combined", "noise"),
+    "views.update": ("alternating", "simultaneous"),
+    "views.norm": NORMS,
+    "objective.name": tuple(OBJECTIVES),
+    "model.arch": tuple(ARCHS),
+    "probe.layer": FEATURE_LAYERS,
+    "probe.kind": KINDS,
+    "trainer.strategy": ("auto", "ddp"),
+    "trainer.compile": ("auto", True, False),
+}
+
+
+def validate(cfg: DictConfig) -> None:
+    """Reject values Hydra's types cannot: one line naming the key, the value and what is allowed."""
+    if not cfg.budget > 0:
+        raise UserError(f"budget must be a positive number (the mean |delta| per example), got {cfg.budget}")
+    for key, allowed in SUPPORTED.items():
+        value = OmegaConf.select(cfg, key)
+        if value not in allowed:
+            raise UserError(f"{key}={value} is not supported (choose from: {', '.join(map(str, allowed))})")
+    if cfg.data.batch_size < 2:
+        raise UserError(f"data.batch_size must be at least 2 (contrastive views need negatives), got {cfg.data.batch_size}")
+
+
+def run(cfg: DictConfig) -> dict:
+    start = time.perf_counter()
+    validate(cfg)
+    config = OmegaConf.to_container(cfg, resolve=True)  # what everything below the commands takes
+    if cfg.probe.enabled:  # a probe setting a user got wrong fails now, not after pretraining
+        check_probe_config(config["probe"], cfg.modality.name, cfg.data.root)
+    run_dir = Path(HydraConfig.get().runtime.output_dir)
+    L.seed_everything(cfg.seed, verbose=False)
+    quiet_lightning()
+
+    splits = load_splits(cfg)
+    normalizer = make_normalizer(cfg, splits)
+    if cfg.deterministic:
+        os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")  # cuBLAS needs it for determinism
+    batches = train_batches(cfg, splits)
+    system = PretrainSystem(config, splits.train_x, normalizer, splits.meta, splits.train_y, splits.num_classes,
+                            indexed=batches.indexed)
+    ckpt_path, first_step = resume_from(cfg, run_dir, splits.input_shape)
+    weights = sum(p.numel() * p.element_size() for p in system.parameters())
+    check_writable(run_dir, needed_bytes=4 * weights * (cfg.trainer.keep_checkpoints + 2))
+    kwargs = trainer_kwargs(cfg)
+    log.info(
+        "data=%s (%d train, %d test, %s) views=%s objective=%s budget=%s precision=%s%s -> %s",
+        splits.name, len(splits.train_y), len(splits.test_y), "x".join(map(str, splits.input_shape)),
+        cfg.views.name, cfg.objective.name, cfg.budget, kwargs["precision"],
+        f" resuming from {ckpt_path}" if ckpt_path else "", run_dir,
+    )
+    trainer = build_trainer(cfg, run_dir, kwargs, splits)
+    views_lr = cfg.views.lr if system.viewmaker is not None else None
+    layout = ddp.plan(trainer, cfg.data.batch_size, cfg.optim.lr, views_lr, cfg.trainer.sync_batchnorm)
+    if trainer.is_global_zero:
+        log.info(layout)
+    # Lightning's DDP re-seeds every rank at setup: seeding here too makes one process draw the same numbers.
+    L.seed_everything(cfg.seed, verbose=False)
+    batches.to(trainer.strategy.root_device).start_at(first_step)  # the data moves to the device once
+    with ddp.relaunchable_argv("pretrain", trainer.world_size):
+        trainer.fit(system, train_dataloaders=batches, ckpt_path=ckpt_path, weights_only=True)
+    system.raise_if_diverged()
+    train_s = time.perf_counter() - start
+    if not trainer.is_global_zero:  # DDP: rank 0 saves, probes and reports; the others join the save's collectives
+        trainer.save_checkpoint(run_dir / "checkpoints" / "last.ckpt", weights_only=False)  # Lightning writes on rank 0 only
+        return {}
+    checkpoint = save_checkpoint(trainer, run_dir / "checkpoints" / "last.ckpt")
+
+    metrics, protocol = {}, {}
+    if cfg.probe.enabled and not splits.labelled:
+        log.info("data=%s has no labels: pretrained without a probe", cfg.data.name)
+    elif cfg.probe.enabled:
+        metrics, protocol = probe_with_baseline(system.encoder, normalizer, splits, config, trainer.logger, view=system.view)
+    steps = trainer.global_step
+    metrics["train_images_per_s"] = steps * cfg.data.batch_size / max(train_s, 1e-9)
+    log_hparams(trainer.logger, config, metrics)  # TensorBoard's HPARAMS tab: settings beside final metrics
+    wall_s = time.perf_counter() - start
+    results = write_results(
+        run_dir,
+        metrics,
+        protocol,
+        config,
+        wall_s,
+        train={"steps": steps, "epochs": trainer.current_epoch, "train_s": round(train_s, 2), "checkpoint": str(checkpoint)},
+        data={"name": splits.name, "source": splits.source, "train": len(splits.train_y), "test": len(splits.test_y)},
+    )
+    print_run_table(config, metrics, protocol, results)
+    return metrics
