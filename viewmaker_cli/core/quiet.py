@@ -12,6 +12,9 @@ def quiet_lightning() -> None:
     logging.getLogger("lightning.pytorch.utilities.rank_zero").setLevel(logging.WARNING)
     warnings.filterwarnings("ignore", message=r".*isinstance\(treespec, LeafSpec\).*")
     warnings.filterwarnings("ignore", message=r".*`IterableDataset` has `__len__` defined.*")
+    # vmk's batches resume at the checkpoint's step by themselves (data/batches.py: start_at), which Lightning
+    # cannot see: its warning that a mid-epoch resume may be unreliable does not apply.
+    warnings.filterwarnings("ignore", message=r".*your dataloader is not resumable.*")
     if "SLURM_JOB_ID" not in os.environ:
         # Lightning warns on any machine with `srun` installed (every HPC login node, and this machine once its
         # local SLURM is installed) that it is not used; it only applies inside a SLURM allocation.
