@@ -191,3 +191,23 @@ def test_frequency_domain_viewmaker_budgets_the_dct_of_delta():
     assert delta.shape == x.shape
     per_example = dct(delta, dims=2).abs().flatten(1).mean(1)
     assert torch.allclose(per_example, torch.full((3,), 0.05), rtol=0.02)
+
+
+def test_noise_channels_are_drawn_in_float32_under_bf16_autocast() -> None:
+    """Every noise channel (the input's and each residual block's) is U[0,1) drawn in float32: about one
+    distinct value per draw, where bf16 draws repeat (a bf16 mantissa has 8 bits)."""
+    torch.manual_seed(0)
+    net = Viewmaker(num_channels=3, width=4, num_res_blocks=2)
+    seen = []
+    for block in net.res_blocks:
+        block.register_forward_pre_hook(lambda module, args: seen.append(args[0][:, -1]))
+    net.encoder[0].register_forward_pre_hook(lambda module, args: seen.append(args[0][:, -1]))
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        net(torch.rand(2, 3, 32, 32))
+    assert len(seen) == 3
+    for noise in seen:
+        draws = noise.flatten()[:128]
+        assert noise.dtype == torch.float32
+        assert draws.unique().numel() >= 126, "noise drawn in reduced precision"
+    bf16_draws = torch.rand(128, dtype=torch.bfloat16)
+    assert bf16_draws.unique().numel() < 120  # the failure this test guards against is real

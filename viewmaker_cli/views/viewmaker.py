@@ -86,14 +86,17 @@ class _ResidualBlock(nn.Module):
 def _with_noise(h: Tensor, shard: tuple[int, int] | None = None) -> Tensor:
     """Append one U[0,1) channel sized from `h` itself, so non-square inputs work. With `shard` = (rank,
     world) `h` is one rank's rows of a global batch: the noise is drawn for all world × B rows and this
-    rank's B kept, so ranks seeded alike get different noise and the global batch the noise of one process."""
-    if shard is None or shard[1] == 1:
-        noise = torch.rand((h.shape[0], 1, *h.shape[2:]), device=h.device, dtype=h.dtype)
-    else:
-        rank, world = shard
-        noise = torch.rand((h.shape[0] * world, 1, *h.shape[2:]), device=h.device, dtype=h.dtype)
+    rank's B kept, so ranks seeded alike get different noise and the global batch the noise of one process.
+
+    The noise is drawn in float32 whatever `h` is: under bf16 autocast the residual blocks' `h` is bf16, and
+    U[0,1) drawn in bf16 has about 110 distinct values per 128 draws (and a different random stream from an
+    fp32 run). The concatenation is then float32; the next convolution casts it as autocast does."""
+    rows = h.shape[0] * (1 if shard is None else shard[1])
+    noise = torch.rand((rows, 1, *h.shape[2:]), device=h.device, dtype=torch.float32)
+    if shard is not None and shard[1] > 1:
+        rank = shard[0]
         noise = noise[rank * h.shape[0] : (rank + 1) * h.shape[0]]
-    return torch.cat([h, noise], dim=1)
+    return torch.cat([h, noise.to(torch.promote_types(h.dtype, noise.dtype))], dim=1)
 
 
 class Viewmaker(nn.Module):
