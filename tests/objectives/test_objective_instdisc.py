@@ -90,16 +90,19 @@ def test_after_step_updates_rows_in_place() -> None:
     torch.testing.assert_close(objective.bank.norm(dim=1), torch.ones(10))
 
 
-def test_double_update_applies_the_single_update_twice() -> None:
+def test_double_update_writes_again_after_the_viewmaker_step_with_its_embeddings() -> None:
     single = InstDisc(num_examples=10, dim=4, momentum=0.5)
     double = InstDisc(num_examples=10, dim=4, momentum=0.5, double_update=True)
     double.bank.copy_(single.bank)
-    z, index = torch.randn(3, 4), torch.tensor([0, 5, 9])
-    double.after_step(z, None, index)
-    single.after_step(z, None, index)
-    assert not torch.allclose(single.bank, double.bank)
-    single.after_step(z, None, index)
-    torch.testing.assert_close(single.bank, double.bank)
+    z, w, index = torch.randn(3, 4), torch.randn(3, 4), torch.tensor([0, 5, 9])
+    for objective in (single, double):
+        objective.after_step(z, None, index)
+    torch.testing.assert_close(single.bank, double.bank)  # the encoder pass writes once either way
+    expected = double.bank.clone()
+    single.after_viewmaker_step(w, None, index)
+    torch.testing.assert_close(single.bank, expected, rtol=0, atol=0)  # no second write without double_update
+    double.after_viewmaker_step(w, None, index)
+    torch.testing.assert_close(double.bank.double(), _reference_update(expected, w, index, 0.5))
 
 
 def test_after_step_uses_gather_for_other_devices() -> None:

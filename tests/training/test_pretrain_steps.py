@@ -114,3 +114,42 @@ def test_an_objective_that_needs_dataset_indices_refuses_sampled_windows():
     config["data"]["name"] = "pamap2"
     with pytest.raises(UserError, match="objective=instdisc needs indexed examples; data=pamap2 draws windows"):
         PretrainSystem(config, torch.zeros(16, 3, 8, 8), Normalizer.identity(3), indexed=False)
+
+
+def test_double_update_follows_the_authors_order_within_a_step():
+    """InstDisc's second bank write comes after the viewmaker's loss, with the viewmaker pass's embeddings:
+    the viewmaker's loss sees the bank after exactly one write (the encoder pass's)."""
+    from viewmaker_cli.objectives.instdisc import InstDisc
+
+    torch.manual_seed(0)
+    x = (torch.rand(16, 3, 12, 12) * 255).to(torch.uint8)
+    config = tiny_config("alternating")
+    config["objective"] = {"name": "instdisc", "temperature": 0.07, "num_negatives": 8, "momentum": 0.5, "double_update": True}
+    system = PretrainSystem(config, x, Normalizer.identity(3))
+    objective = system.objective
+    events, depth = [], [0]
+    for name in ("forward", "adversarial", "after_step", "after_viewmaker_step"):
+        method = getattr(InstDisc, name)
+
+        def spy(*args, _method=method, _name=name, **kwargs):  # the loop's calls, not the objective's own
+            if depth[0] == 0:
+                events.append((_name, objective.bank.clone(), args[1].detach().clone()))
+            depth[0] += 1
+            try:
+                return _method(*args, **kwargs)
+            finally:
+                depth[0] -= 1
+
+        setattr(objective, name, spy.__get__(objective))
+    trainer = L.Trainer(max_steps=1, logger=False, enable_checkpointing=False, enable_progress_bar=False,
+                        enable_model_summary=False, accelerator="cpu", devices=1)
+    trainer.fit(system, train_dataloaders=StoredBatches(x, 8, seed=0))
+
+    names = [name for name, *_ in events]
+    assert names == ["forward", "after_step", "adversarial", "after_viewmaker_step"]
+    (_, bank_at_loss, z), (_, bank_before_write, z_written), (_, bank_at_adversarial, w), (_, bank_before_second, w_written) = events
+    assert torch.equal(bank_at_loss, bank_before_write) and torch.equal(z, z_written)
+    assert not torch.equal(bank_at_adversarial, bank_at_loss)  # the first write happened before the viewmaker's loss
+    assert torch.equal(bank_before_second, bank_at_adversarial)  # and only that one
+    assert torch.equal(w, w_written) and not torch.equal(w, z)  # the second write uses the viewmaker pass's embeddings
+    assert not torch.equal(objective.bank, bank_at_adversarial)

@@ -61,6 +61,12 @@ def validate(cfg: DictConfig) -> None:
             raise UserError(f"{key}={value} is not supported (choose from: {', '.join(map(str, allowed))})")
     if cfg.data.batch_size < 2:
         raise UserError(f"data.batch_size must be at least 2 (contrastive views need negatives), got {cfg.data.batch_size}")
+    alternating = cfg.views.name in ("learned", "combined") and cfg.views.update == "alternating"
+    if OmegaConf.select(cfg, "objective.double_update", default=False) and not alternating:
+        raise UserError(
+            "objective.double_update=true is the authors' second bank write after the viewmaker's own pass, which "
+            f"only alternating learned views have (views={cfg.views.name}, views.update={cfg.views.update}): drop it"
+        )
 
 
 def run(cfg: DictConfig) -> dict:

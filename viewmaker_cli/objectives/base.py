@@ -4,6 +4,7 @@ Per training step the loop (training/module.py) calls, in order:
   loss = objective(z1, z2, **inputs)              the encoder's loss; the encoder's optimiser steps on it
   objective.after_step(z1, z2, **inputs)          state that follows the update (memory bank, queue)
   objective.adversarial(w1, w2, **inputs)         the viewmaker's loss, on fresh views (alternating updates)
+  objective.after_viewmaker_step(w1, w2, **inputs) state that follows the viewmaker's update (alternating)
 z1, z2 are the embeddings of two views [B, d]. `inputs` holds only what the objective asks for with its
 `needs_*` flags: `index` (dataset indices [B]), `targets` ((t1, t2), the EMA target network's embeddings of
 the same views, no gradient) and `labels` ([B] class indices). With `needs_target` the loop also keeps the
@@ -50,3 +51,7 @@ class Objective(nn.Module):
     def after_step(self, z1: Tensor, z2: Tensor, *args, **inputs) -> None:
         """State that follows the encoder's update (memory bank or queue writes); called under no_grad.
         Stateless objectives keep this no-op."""
+
+    def after_viewmaker_step(self, z1: Tensor, z2: Tensor, *args, **inputs) -> None:
+        """State that follows the viewmaker's update (alternating updates only), with the embeddings of the
+        viewmaker's pass; called under no_grad. Only InstDisc's double_update uses it."""

@@ -110,14 +110,20 @@ class InstDisc(Objective):
 
     @torch.no_grad()
     def after_step(self, z1: Tensor, z2: Tensor | None = None, index: Tensor | None = None) -> None:
-        """bank[idx] <- normalize(m·bank[idx] + (1-m)·z) in place; twice with double_update (the authors' quirk)."""
+        """bank[idx] <- normalize(m·bank[idx] + (1-m)·z) in place, with the encoder pass's embeddings."""
         index = self._check(z1, index)
         z = F.normalize(self.gather(z1.detach()).float(), dim=1).to(self.bank.device)
         index = self.gather(index).to(self.bank.device)
-        for _ in range(2 if self.double_update else 1):
-            mixed = self.momentum * self.bank[index] + (1 - self.momentum) * z
-            # index_copy_ writes the rows in place; the authors' out-of-place scatter copied the whole N×d bank.
-            self.bank.index_copy_(0, index, F.normalize(mixed, dim=1))
+        mixed = self.momentum * self.bank[index] + (1 - self.momentum) * z
+        # index_copy_ writes the rows in place; the authors' out-of-place scatter copied the whole N×d bank.
+        self.bank.index_copy_(0, index, F.normalize(mixed, dim=1))
+
+    @torch.no_grad()
+    def after_viewmaker_step(self, z1: Tensor, z2: Tensor | None = None, index: Tensor | None = None) -> None:
+        """double_update: the authors' second write of the step, in their order — after the viewmaker's loss,
+        with the viewmaker pass's embeddings (their training_step_end ran once per optimiser pass)."""
+        if self.double_update:
+            self.after_step(z1, z2, index)
 
     def _check(self, z1: Tensor, index: Tensor | None) -> Tensor:
         if index is None:

@@ -220,12 +220,15 @@ class PretrainSystem(L.LightningModule):
         try:
             w1, w2 = self.make_views(x)
             inputs = self.objective_inputs(w1, w2, index)
-            adversarial = weight * self.objective.adversarial(self.embed(w1), self.embed(w2), **inputs)
+            z1, z2 = self.embed(w1), self.embed(w2)
+            adversarial = weight * self.objective.adversarial(z1, z2, **inputs)
             viewmaker_opt.zero_grad(set_to_none=True)
             self.manual_backward(adversarial)
             dist.average_gradients(viewmaker_opt)
             viewmaker_opt.step()
             self._viewmaker_loss = adversarial.detach()  # on fresh views through the updated encoder
+            with torch.no_grad():
+                self.objective.after_viewmaker_step(z1.detach(), z2.detach(), **inputs)
         finally:
             self.encoder.requires_grad_(True)
             self.objective.requires_grad_(True)
