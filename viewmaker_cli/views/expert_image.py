@@ -233,7 +233,9 @@ class SimCLRViews(CropFlipViews):
         out = self._jitter(out, params)
         if out.shape[1] == 3:
             out = torch.where(params["gray"].view(-1, 1, 1, 1), _gray(out).expand_as(out), out)
-        sigma = params["sigma"].view(-1, 1).expand(-1, 2).to(out)
-        blurred = kornia.filters.gaussian_blur2d(out, self.blur_kernel, sigma, border_type="replicate")
+        # kornia's gaussian_blur2d checks sigma > 0 with bool() on the device tensor (a host sync per batch on
+        # CUDA); its own separable path without the check: one kernel per example, rows then columns.
+        kernel = kornia.filters.get_gaussian_kernel1d(self.blur_kernel, params["sigma"].view(-1, 1).to(out))
+        blurred = kornia.filters.filter2d_separable(out, kernel, kernel, border_type="replicate")
         out = torch.where(params["blur"].view(-1, 1, 1, 1), blurred, out)
         return out.clamp(0.0, 1.0).to(x.dtype)
