@@ -1,10 +1,13 @@
-"""Suite-wide settings and the in-process `vmk` fixture.
+"""Suite-wide settings, the in-process `vmk` fixture, and `requires_slurm` for tests on a real SLURM.
 
 Under pytest-xdist (`-n 2`, see pyproject.toml) every worker, and every `vmk` process a test starts, uses
 one intra-op thread: two workers × two threads on two cores only contend."""
 
+import functools
 import logging
 import os
+import shutil
+import subprocess
 import sys
 
 import pytest
@@ -47,3 +50,30 @@ def vmk(capsys, monkeypatch, tmp_path):
         return code, captured.out, captured.err
 
     return run
+
+
+@functools.lru_cache(maxsize=None)
+def slurm_unreachable() -> str | None:
+    """Why no SLURM can be used from here (None when `sinfo` answers)."""
+    if shutil.which("sinfo") is None:
+        return "sinfo not found"
+    try:
+        run = subprocess.run(["sinfo", "-h", "-o", "%T"], capture_output=True, text=True, timeout=20)
+    except (OSError, subprocess.SubprocessError) as error:
+        return f"sinfo failed: {error}"
+    if run.returncode != 0:
+        return f"sinfo failed: {(run.stderr.strip().splitlines() or ['exit %d' % run.returncode])[0]}"
+    return None
+
+
+@pytest.fixture
+def requires_slurm():
+    """For tests on a real SLURM (scripts/local_slurm.sh up; SLURM_CONF): skipped when none is reachable,
+    failed instead when VMK_TEST_SLURM=1 (CI brings one up and must not skip these tests silently).
+    Use as a fixture argument or `pytestmark = pytest.mark.usefixtures("requires_slurm")`."""
+    problem = slurm_unreachable()
+    if problem is None:
+        return
+    if os.environ.get("VMK_TEST_SLURM") == "1":
+        pytest.fail(f"VMK_TEST_SLURM=1 but no SLURM is reachable: {problem}")
+    pytest.skip(f"no SLURM reachable: {problem} (scripts/local_slurm.sh up)")

@@ -90,13 +90,18 @@ def run_hydra_app(name: str, args: list[str]) -> None:
     import hydra
 
     from viewmaker_cli.config import config_dir
+    from viewmaker_cli.launch_failure import one_line_launcher_failures
 
     register_schemas(name)
     precheck(name, args)  # before importing the task (torch, lightning): a typo fails in a second
     task = _load(COMMANDS[name][0])
     crashed: list[BaseException] = []
+    sweep = "-m" in args or "--multirun" in args
+    if sweep:
+        _quiet_submitit()
 
     def job(cfg):
+        _use_job_cpus()
         try:
             return task(cfg)
         except Exception as error:
@@ -111,11 +116,15 @@ def run_hydra_app(name: str, args: list[str]) -> None:
     sys.argv = [f"vmk {name}", *args]
     app = hydra.main(config_path=str(config_dir()), config_name=CONFIG_NAMES.get(name, name), version_base=None)(job)
     exit_code = None
-    with _failed_jobs_log("-m" in args or "--multirun" in args) as failed_jobs:  # filled by jobs in any local process
+    launcher_failed: list = []  # the launcher's own failure, already printed as one line (launch_failure.py)
+    # failed_jobs: filled by jobs in any local process
+    with _failed_jobs_log(sweep) as failed_jobs, one_line_launcher_failures(launcher_failed):
         try:
             app()
         except SystemExit as stop:
             exit_code = stop.code
+    if launcher_failed:
+        sys.exit(launcher_failed[0].exit_code)
     if failed_jobs:  # jobs that raised, or (hydra/launcher=parallel) whose process died
         print(f"vmk: {len(failed_jobs)} job(s) of the sweep failed:\n  " + "\n  ".join(failed_jobs), file=sys.stderr)
         sys.exit(1)
@@ -125,6 +134,26 @@ def run_hydra_app(name: str, args: list[str]) -> None:
         sys.exit(2)
     if exit_code is not None:
         sys.exit(exit_code)
+
+
+def _use_job_cpus() -> None:
+    """Torch threads = the CPUs this job was given (core/threads.py), on whichever launcher started it."""
+    from hydra.core.hydra_config import HydraConfig
+
+    from viewmaker_cli.core.threads import use_job_cpus
+
+    launcher = HydraConfig.get().launcher if HydraConfig.initialized() else {}
+    use_job_cpus(launcher.get("cpus_per_task"))
+
+
+def _quiet_submitit() -> None:
+    """submitit's job states without its sacct noise (core/slurm_states.py), when submitit is installed."""
+    import importlib.util
+
+    if importlib.util.find_spec("submitit") is not None:
+        from viewmaker_cli.core.slurm_states import install
+
+        install()
 
 
 def register_schemas(name: str) -> None:

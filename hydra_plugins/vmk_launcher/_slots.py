@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from typing import Optional, Sequence
 
+from viewmaker_cli.core.threads import job_cpus
+
 
 def visible_gpus() -> list[str]:
     """The GPU ids this process may hand out, in CUDA_VISIBLE_DEVICES' own terms."""
@@ -40,9 +42,5 @@ def plan_slots(devices: Optional[Sequence[object]], n_jobs: Optional[int]) -> tu
 
 
 def threads_per_job(slots: int) -> int:
-    """CPU threads for each job so that the jobs together use the cores once (torch takes them all)."""
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        cores = os.cpu_count() or 1
-    return max(1, cores // slots)
+    """CPU threads for each job so that the jobs together use this process's CPUs once (torch takes them all)."""
+    return max(1, job_cpus() // slots)

@@ -11,6 +11,7 @@ from typing import Any
 import torch
 
 from viewmaker_cli.core.atomic import atomic_write_text
+from viewmaker_cli.core.slurm_job import slurm_job
 
 RESULTS_FILE = "results.json"
 
@@ -51,6 +52,12 @@ def device_info() -> dict[str, Any]:
     return {"type": "cpu", "name": platform.processor() or platform.machine(), "threads": torch.get_num_threads()}
 
 
+def _slurm() -> dict[str, Any]:
+    """{"slurm": its job id, array task, node} when this run is a SLURM job, else nothing."""
+    job = slurm_job()
+    return {} if job is None else {"slurm": job}
+
+
 def write_results(run_dir: str | Path, metrics: dict, protocol: dict, config: dict, wall_s: float, **extra) -> Path:
     record = {
         "status": "ok",
@@ -60,6 +67,7 @@ def write_results(run_dir: str | Path, metrics: dict, protocol: dict, config: di
         "versions": versions(),
         "git": git_state(),
         "device": device_info(),
+        **_slurm(),
         "wall_s": round(wall_s, 2),
         **extra,
     }
@@ -71,7 +79,7 @@ def write_results(run_dir: str | Path, metrics: dict, protocol: dict, config: di
 def write_failure(run_dir: str | Path, error: str, config: dict, traceback_text: str) -> Path:
     """A failed sweep job's results.json: whole, marked failed, with the error (the table shows it)."""
     record = {"status": "failed", "error": error, "metrics": {}, "protocol": {}, "config": config,
-              "versions": versions(), "git": git_state(), "device": device_info(), "traceback": traceback_text}
+              "versions": versions(), "git": git_state(), "device": device_info(), **_slurm(), "traceback": traceback_text}
     path = Path(run_dir) / RESULTS_FILE
     atomic_write_text(path, json.dumps(record, indent=2) + "\n")
     return path
