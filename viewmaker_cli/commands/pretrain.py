@@ -25,6 +25,7 @@ from viewmaker_cli.reporting.results import write_results
 from viewmaker_cli.training import ddp
 from viewmaker_cli.training.checkpoint import save_checkpoint
 from viewmaker_cli.training.module import PretrainSystem
+from viewmaker_cli.training.preemption import restart_count, stop_if_preempted
 from viewmaker_cli.training.trainer import (
     build_trainer,
     check_writable,
@@ -107,6 +108,7 @@ def run(cfg: DictConfig) -> dict:
     with ddp.relaunchable_argv("pretrain", trainer.world_size):
         trainer.fit(system, train_dataloaders=batches, ckpt_path=ckpt_path, weights_only=True)
     system.raise_if_diverged()
+    stop_if_preempted(trainer)  # SLURM asked the job to stop: its checkpoint is saved, no results
     train_s = time.perf_counter() - start
     if not trainer.is_global_zero:  # DDP: rank 0 saves, probes and reports; the others join the save's collectives
         trainer.save_checkpoint(run_dir / "checkpoints" / "last.ckpt", weights_only=False)  # Lightning writes on rank 0 only
@@ -128,7 +130,8 @@ def run(cfg: DictConfig) -> dict:
         protocol,
         config,
         wall_s,
-        train={"steps": steps, "epochs": trainer.current_epoch, "train_s": round(train_s, 2), "checkpoint": str(checkpoint)},
+        train={"steps": steps, "epochs": trainer.current_epoch, "train_s": round(train_s, 2), "checkpoint": str(checkpoint),
+               "resumed_from": ckpt_path and {"checkpoint": ckpt_path, "step": first_step, "slurm_restarts": restart_count()}},
         data={"name": splits.name, "source": splits.source, "train": len(splits.train_y), "test": len(splits.test_y)},
     )
     print_run_table(config, metrics, protocol, results)
