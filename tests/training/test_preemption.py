@@ -9,7 +9,7 @@ import stat
 import lightning as L
 import pytest
 import torch
-from lightning.pytorch.callbacks import Callback
+from lightning.pytorch.callbacks import Callback, ModelCheckpoint
 from omegaconf import OmegaConf
 
 from tests.training.test_resume_across_epochs import CONFIG, X
@@ -17,7 +17,7 @@ from viewmaker_cli.data.batches import StoredBatches
 from viewmaker_cli.models.encoder import Normalizer
 from viewmaker_cli.training.checkpoint import AtomicCheckpointIO, load_checkpoint
 from viewmaker_cli.training.module import PretrainSystem
-from viewmaker_cli.training.preemption import Preemption, requeue, stop_if_preempted
+from viewmaker_cli.training.preemption import Preempted, Preemption, requeue
 from viewmaker_cli.training.trainer import resume_from
 
 
@@ -51,7 +51,8 @@ class SignalAt(Callback):
 def fit(steps, run_dir, *callbacks, resume=None):
     torch.manual_seed(0)
     system = PretrainSystem(CONFIG, X, Normalizer.identity(3))
-    trainer = L.Trainer(max_steps=steps, logger=False, enable_checkpointing=False, callbacks=list(callbacks),
+    trainer = L.Trainer(max_steps=steps, logger=False, enable_checkpointing=any(isinstance(c, ModelCheckpoint) for c in callbacks),
+                        callbacks=list(callbacks),
                         plugins=[AtomicCheckpointIO()], enable_progress_bar=False, enable_model_summary=False,
                         accelerator="cpu", devices=1, deterministic=True, default_root_dir=run_dir)
     batches = StoredBatches(X, 4, seed=3)
@@ -63,36 +64,33 @@ def fit(steps, run_dir, *callbacks, resume=None):
 
 
 @pytest.mark.parametrize("signum, requeued", [(signal.SIGUSR1, True), (signal.SIGTERM, False)])
-def test_a_signal_saves_after_the_current_step_and_stops(tmp_path, slurm_job, signum, requeued):
+def test_a_signal_saves_after_the_current_step_and_stops_the_run(tmp_path, slurm_job, signum, requeued):
     before = signal.getsignal(signum)
     last = tmp_path / "checkpoints" / "last.ckpt"
-    preemption = Preemption(last)
-    trainer, stopped = fit(10, tmp_path, preemption, SignalAt(5, signum))
+    def checkpoints():  # as vmk's: `last.ckpt` beside the run's periodic ones (none in 10 steps)
+        return ModelCheckpoint(dirpath=last.parent, save_last=True, every_n_train_steps=100)
 
-    assert trainer.global_step == preemption.stopped_at == 6  # batch 5 finished, then the stop
-    assert preemption.stopped_by == signum
+    with pytest.raises(Preempted) as stop:
+        fit(10, tmp_path, Preemption(last), checkpoints(), SignalAt(5, signum))
+    assert stop.value.code == 128 + signum  # the command exits as if killed by the signal, without results
     saved = load_checkpoint(last)  # weights_only=True
-    assert saved["global_step"] == 6 and "rng" in saved["vmk"]
-    for key, value in stopped.items():
-        assert torch.equal(value, saved["state_dict"][key]), key
+    assert saved["global_step"] == 6 and "rng" in saved["vmk"]  # batch 5 finished, then the stop
     assert (slurm_job.read_text().split() if slurm_job.exists() else []) == (["requeue", "4242"] if requeued else [])
     assert signal.getsignal(signum) == before, "the handler is gone once fit ends"
-    with pytest.raises(SystemExit) as stop:
-        stop_if_preempted(trainer)
-    assert stop.value.code == 128 + signum
 
-    # The requeued job resumes from that checkpoint and ends where an uninterrupted fit ends.
-    _, resumed = fit(10, tmp_path, resume=str(last))
+    # The requeued job resumes from that checkpoint and ends where an uninterrupted fit ends; ModelCheckpoint
+    # takes the file as its own `last` (no last-v1.ckpt beside it).
+    _, resumed = fit(10, tmp_path, Preemption(last), checkpoints(), resume=str(last))
+    assert sorted(p.name for p in last.parent.iterdir()) == ["last.ckpt"]
+    assert load_checkpoint(last)["global_step"] == 10
     _, straight = fit(10, tmp_path / "straight")
     for key, value in straight.items():
         assert torch.equal(value, resumed[key]), key
 
 
 def test_without_a_signal_nothing_changes(tmp_path, slurm_job):
-    preemption = Preemption(tmp_path / "last.ckpt")
-    trainer, _ = fit(3, tmp_path, preemption)
-    assert trainer.global_step == 3 and preemption.stopped_by is None and not (tmp_path / "last.ckpt").exists()
-    stop_if_preempted(trainer)  # returns: the run goes on to probe and write results
+    trainer, _ = fit(3, tmp_path, Preemption(tmp_path / "last.ckpt"))
+    assert trainer.global_step == 3 and not (tmp_path / "last.ckpt").exists()
 
 
 def test_a_failed_requeue_is_one_line_not_an_error(slurm_job, monkeypatch):
@@ -104,7 +102,8 @@ def test_a_failed_requeue_is_one_line_not_an_error(slurm_job, monkeypatch):
 
 def test_a_requeued_job_resumes_from_its_run_dirs_last_checkpoint(tmp_path, slurm_job, monkeypatch):
     last = tmp_path / "checkpoints" / "last.ckpt"
-    fit(10, tmp_path, Preemption(last), SignalAt(2, signal.SIGTERM))
+    with pytest.raises(Preempted):
+        fit(10, tmp_path, Preemption(last), SignalAt(2, signal.SIGTERM))
     cfg = OmegaConf.create({"ckpt_path": None, "resume": False, "data": {"name": "toy"},
                             "modality": CONFIG["modality"], "model": CONFIG["model"]})
     shape = tuple(X.shape[1:])

@@ -25,7 +25,7 @@ from viewmaker_cli.reporting.results import write_results
 from viewmaker_cli.training import ddp
 from viewmaker_cli.training.checkpoint import save_checkpoint
 from viewmaker_cli.training.module import PretrainSystem
-from viewmaker_cli.training.preemption import restart_count, stop_if_preempted
+from viewmaker_cli.training.preemption import restart_count
 from viewmaker_cli.training.trainer import (
     build_trainer,
     check_writable,
@@ -108,7 +108,6 @@ def run(cfg: DictConfig) -> dict:
     with ddp.relaunchable_argv("pretrain", trainer.world_size):
         trainer.fit(system, train_dataloaders=batches, ckpt_path=ckpt_path, weights_only=True)
     system.raise_if_diverged()
-    stop_if_preempted(trainer)  # SLURM asked the job to stop: its checkpoint is saved, no results
     train_s = time.perf_counter() - start
     if not trainer.is_global_zero:  # DDP: rank 0 saves, probes and reports; the others join the save's collectives
         trainer.save_checkpoint(run_dir / "checkpoints" / "last.ckpt", weights_only=False)  # Lightning writes on rank 0 only

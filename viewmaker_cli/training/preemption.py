@@ -55,15 +55,23 @@ def requeue(env=os.environ) -> str:
     return f"requeued SLURM job {job}: it resumes from there"
 
 
+class Preempted(SystemExit):
+    """Raised at the end of the step after the signal: Lightning tears the fit down (as for its own
+    SIGTERMException), the command stops before probing or writing results, and the process exits with
+    128 + the signal's number, as if the signal had killed it."""
+
+    def __init__(self, signum: signal.Signals):
+        super().__init__(128 + signum)
+        self.signum = signum
+
+
 class Preemption(Callback):
-    """While training under SLURM: on SIGUSR1 or SIGTERM, save `checkpoint` after the current step, requeue
-    the job on SIGUSR1, and stop the fit. `stopped_by` is then the signal; the command exits without results."""
+    """While training under SLURM: on SIGUSR1 or SIGTERM, save `checkpoint` at the end of the current step
+    (where the periodic checkpoints are taken), requeue the job on SIGUSR1, and raise `Preempted`."""
 
     def __init__(self, checkpoint: str | Path):
         self.checkpoint = Path(checkpoint)
         self.asked = 0  # STOP or REQUEUE once a signal came; written by the handler
-        self.stopped_by: signal.Signals | None = None
-        self.stopped_at: int | None = None  # the global step of the checkpoint saved on the signal
 
     def _note(self, signum, frame) -> None:
         self.asked = max(self.asked, ACTIONS[signal.Signals(signum)])
@@ -82,13 +90,18 @@ class Preemption(Callback):
             asked = int(trainer.strategy.reduce(flag, reduce_op="max"))
         if not asked:
             return
+        for callback in trainer.checkpoint_callbacks:
+            if callback.save_last and Path(callback.dirpath or "") == self.checkpoint.parent.resolve():
+                # The file is ModelCheckpoint's `last` (its state says so): the resumed run overwrites it
+                # instead of writing last-v1.ckpt beside it.
+                callback.last_model_path = str(self.checkpoint)
         # The Trainer's checkpoint writer is vmk's AtomicCheckpointIO; the module adds the RNG states.
         trainer.save_checkpoint(self.checkpoint, weights_only=False)
-        self.stopped_at, trainer.should_stop = trainer.global_step, True
-        self.stopped_by = signal.SIGUSR1 if asked == REQUEUE else signal.SIGTERM
+        signum = signal.SIGUSR1 if asked == REQUEUE else signal.SIGTERM
         if trainer.is_global_zero:
-            then = requeue() if asked == REQUEUE else "SLURM requeues it if it was requeued or preempted"
-            log.warning("%s at step %d: saved %s; %s", self.stopped_by.name, self.stopped_at, self.checkpoint, then)
+            then = requeue() if asked == REQUEUE else "SLURM requeues the job if it was requeued or preempted"
+            log.warning("%s at step %d: saved %s; %s", signum.name, trainer.global_step, self.checkpoint, then)
+        raise Preempted(signum)
 
 
 def cluster_plugins() -> list:
@@ -98,11 +111,3 @@ def cluster_plugins() -> list:
     if SLURMEnvironment.detect() and not TorchElasticEnvironment.detect():  # Lightning's order: torchrun first
         return [SLURMEnvironment(auto_requeue=False)]
     return []
-
-
-def stop_if_preempted(trainer) -> None:
-    """After `fit`: a run stopped by a signal exits (128 + the signal's number, as if killed by it) without
-    probing or writing results; its checkpoint is saved."""
-    for callback in trainer.callbacks:
-        if isinstance(callback, Preemption) and callback.stopped_by is not None:
-            raise SystemExit(128 + callback.stopped_by)
