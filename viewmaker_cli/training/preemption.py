@@ -46,7 +46,7 @@ def requeue(env=os.environ) -> str:
     """`scontrol requeue` this job; a line saying what happened (a failure is reported, never raised)."""
     job = env["SLURM_JOB_ID"]
     try:
-        done = subprocess.run(["scontrol", "requeue", job], capture_output=True, text=True, timeout=60)
+        done = subprocess.run(["scontrol", "requeue", job], capture_output=True, text=True, timeout=60, check=False)
     except (OSError, subprocess.SubprocessError) as error:
         return f"could not requeue SLURM job {job} ({error}): submit it again with resume=true"
     if done.returncode:
