@@ -25,6 +25,7 @@ from viewmaker_cli.reporting.results import write_results
 from viewmaker_cli.training import ddp
 from viewmaker_cli.training.checkpoint import save_checkpoint
 from viewmaker_cli.training.module import PretrainSystem
+from viewmaker_cli.training.preemption import restart_count
 from viewmaker_cli.training.trainer import (
     build_trainer,
     check_writable,
@@ -128,7 +129,8 @@ def run(cfg: DictConfig) -> dict:
         protocol,
         config,
         wall_s,
-        train={"steps": steps, "epochs": trainer.current_epoch, "train_s": round(train_s, 2), "checkpoint": str(checkpoint)},
+        train={"steps": steps, "epochs": trainer.current_epoch, "train_s": round(train_s, 2), "checkpoint": str(checkpoint),
+               "resumed_from": ckpt_path and {"checkpoint": ckpt_path, "step": first_step, "slurm_restarts": restart_count()}},
         data={"name": splits.name, "source": splits.source, "train": len(splits.train_y), "test": len(splits.test_y)},
     )
     print_run_table(config, metrics, protocol, results)

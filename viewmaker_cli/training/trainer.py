@@ -22,6 +22,7 @@ from viewmaker_cli.data.splits import model_space
 from viewmaker_cli.errors import UserError
 from viewmaker_cli.models.encoder import Normalizer
 from viewmaker_cli.training.checkpoint import AtomicCheckpointIO, load_checkpoint
+from viewmaker_cli.training.preemption import Preemption, cluster_plugins, restart_count, under_slurm
 from viewmaker_cli.training.view_grid import ViewGridLogger
 
 
@@ -87,8 +88,13 @@ def check_writable(run_dir: Path, needed_bytes: int) -> None:
 
 def resume_from(cfg: DictConfig, run_dir: Path, input_shape: tuple[int, ...]) -> tuple[str | None, int]:
     """The checkpoint to continue from (checked to fit this run) and its global step, the first batch the
-    resumed run trains on; (None, 0) for a fresh run."""
-    path = cfg.ckpt_path or (str(run_dir / "checkpoints" / "last.ckpt") if cfg.resume else None)
+    resumed run trains on; (None, 0) for a fresh run. A job SLURM started again continues from its run dir's
+    last checkpoint when there is one (saved on the signal that stopped it, or the newest periodic one)."""
+    last = run_dir / "checkpoints" / "last.ckpt"
+    if restart_count() and last.is_file():
+        path = str(last)
+    else:
+        path = cfg.ckpt_path or (str(last) if cfg.resume else None)
     if path is None:
         return None, 0
     if cfg.resume and not cfg.ckpt_path and not Path(path).is_file():
@@ -127,7 +133,8 @@ def trainer_kwargs(cfg: DictConfig) -> dict:
 
 def build_trainer(cfg: DictConfig, run_dir: Path, kwargs: dict, splits: Splits) -> L.Trainer:
     """The run's Trainer: TensorBoard under the run dir, atomic checkpoints every N steps and at the end
-    (the newest `keep_checkpoints` kept), view grids, a progress bar."""
+    (the newest `keep_checkpoints` kept), view grids, a progress bar; under SLURM, a checkpoint and a stop on
+    the signal SLURM sends before it stops the job (preemption.py)."""
     return L.Trainer(
         **kwargs,
         default_root_dir=run_dir,
@@ -145,8 +152,9 @@ def build_trainer(cfg: DictConfig, run_dir: Path, kwargs: dict, splits: Splits) 
             ),
             ViewGridLogger(cfg.trainer.image_every_n_steps, splits.train_x),
             RichProgressBar(),
+            *([Preemption(run_dir / "checkpoints" / "last.ckpt")] if under_slurm() else []),
         ],
-        plugins=[AtomicCheckpointIO()],
+        plugins=[AtomicCheckpointIO(), *cluster_plugins()],
         enable_model_summary=False,
         num_sanity_val_steps=0,
     )
