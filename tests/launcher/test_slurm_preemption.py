@@ -5,7 +5,6 @@ requeued, and it resumes by itself. Its final weights equal an uninterrupted run
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -20,20 +19,6 @@ HERE = Path(__file__).parent
 RUN = ["modality=sensor", "model.width=4", "views.width=4", "views.num_res_blocks=1", "data.batch_size=8",
        "trainer.max_steps=14", "probe.enabled=false", "trainer.image_every_n_steps=0", "trainer.log_every_n_steps=1",
        "deterministic=true"]  # 40 series: 5 batches an epoch, so both resumes are mid-epoch (at steps 4 and 9)
-
-
-@pytest.fixture
-def requires_slurm():
-    """Same as tests/conftest.py's (slurm-sweep): skip without SLURM, fail instead when VMK_TEST_SLURM=1."""
-    problem = None
-    if shutil.which("sinfo") is None:
-        problem = "sinfo not found"
-    elif subprocess.run(["sinfo", "-h"], capture_output=True, timeout=20, check=False).returncode:
-        problem = "sinfo failed"
-    if problem and os.environ.get("VMK_TEST_SLURM") == "1":
-        pytest.fail(f"VMK_TEST_SLURM=1 but no SLURM is reachable: {problem}")
-    if problem:
-        pytest.skip(f"no SLURM reachable: {problem} (scripts/local_slurm.sh up)")
 
 
 def squeue_state(job: str) -> str:
