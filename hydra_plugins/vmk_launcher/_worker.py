@@ -84,9 +84,10 @@ def write_result(ret, path: Path) -> None:
         ret._return_value = RuntimeError(f"the job's {what} could not be sent back to the launcher ({error}): "
                                          f"{ret._return_value!r}")
         data = cloudpickle.dumps(ret)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)  # the parent never reads half a result
+    from viewmaker_cli.core.atomic import atomic_output
+
+    with atomic_output(path) as tmp:  # the parent never reads half a result
+        tmp.write_bytes(data)
 
 
 if __name__ == "__main__":
