@@ -11,7 +11,9 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional
 
 from hydra.core.config_store import ConfigStore
-from omegaconf import MISSING, DictConfig
+from omegaconf import MISSING, DictConfig, OmegaConf
+
+from viewmaker_cli.core import slurm
 
 
 def config_dir() -> Path:
@@ -301,6 +303,7 @@ class BenchConfig:
 
 
 def register() -> None:
+    OmegaConf.register_new_resolver("slurm_step_or", slurm.step_or, replace=True)  # hydra.run.dir's default
     cs = ConfigStore.instance()
     cs.store(name="bench_schema", node=BenchConfig)
     cs.store(name="pretrain_schema", node=PretrainConfig)
