@@ -126,6 +126,9 @@ class TrainerConfig:
     # (GPU only) instead of per device.
     strategy: str = "auto"
     sync_batchnorm: bool = False
+    # Machines, each running `devices` processes (Lightning's num_nodes): started by srun
+    # (--nodes=num_nodes --ntasks-per-node=devices) or by torchrun on each machine (--nnodes, --node-rank).
+    num_nodes: int = 1
     # torch.compile the encoder and the viewmaker: auto = on for CUDA, off on the CPU; true | false.
     # A failed compile warns in one line and trains eagerly.
     compile: Any = "auto"

@@ -59,6 +59,8 @@ def validate(cfg: DictConfig) -> None:
         value = OmegaConf.select(cfg, key)
         if value not in allowed:
             raise UserError(f"{key}={value} is not supported (choose from: {', '.join(map(str, allowed))})")
+    if cfg.trainer.num_nodes < 1:
+        raise UserError(f"trainer.num_nodes must be at least 1 (the machines the run trains on), got {cfg.trainer.num_nodes}")
     if cfg.data.batch_size < 2:
         raise UserError(f"data.batch_size must be at least 2 (contrastive views need negatives), got {cfg.data.batch_size}")
 
