@@ -11,7 +11,9 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional
 
 from hydra.core.config_store import ConfigStore
-from omegaconf import MISSING, DictConfig
+from omegaconf import MISSING, DictConfig, OmegaConf
+
+from viewmaker_cli.core import slurm
 
 
 def config_dir() -> Path:
@@ -124,6 +126,9 @@ class TrainerConfig:
     # (GPU only) instead of per device.
     strategy: str = "auto"
     sync_batchnorm: bool = False
+    # Machines, each running `devices` processes (Lightning's num_nodes): started by srun
+    # (--nodes=num_nodes --ntasks-per-node=devices) or by torchrun on each machine (--nnodes, --node-rank).
+    num_nodes: int = 1
     # torch.compile the encoder and the viewmaker: auto = on for CUDA, off on the CPU; true | false.
     # A failed compile warns in one line and trains eagerly.
     compile: Any = "auto"
@@ -301,6 +306,7 @@ class BenchConfig:
 
 
 def register() -> None:
+    OmegaConf.register_new_resolver("slurm_step_or", slurm.step_or, replace=True)  # hydra.run.dir's default
     cs = ConfigStore.instance()
     cs.store(name="bench_schema", node=BenchConfig)
     cs.store(name="pretrain_schema", node=PretrainConfig)

@@ -1,7 +1,8 @@
 """What the DDP test runs, in the same code on both sides: one real training step of vmk's PretrainSystem
 through Lightning (2 gloo ranks, or one process as the reference), and the gathered losses on their own.
 
-Used by ddp_worker.py (each rank) and test_ddp_equivalence.py (the one-process reference)."""
+Used by ddp_worker.py (each rank), torchrun_worker.py (each "node") and test_ddp_equivalence.py (the
+one-process reference)."""
 
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ CASES = {
 }
 
 
-def config(case: str, devices: int):
+def config(case: str, devices: int, num_nodes: int = 1):
     """vmk's full structured config at tiny sizes: what `vmk pretrain` would resolve."""
     cfg = OmegaConf.structured(PretrainConfig)
     cfg.merge_with({
@@ -37,7 +38,7 @@ def config(case: str, devices: int):
         "model": {"width": 4, "embedding_dim": 16},
         "views": {"width": 4, "num_res_blocks": 1},
         "trainer": {"max_steps": 1, "log_every_n_steps": 1, "accelerator": "cpu", "devices": devices,
-                    "strategy": "ddp" if devices > 1 else "auto"},
+                    "num_nodes": num_nodes, "strategy": "ddp" if devices * num_nodes > 1 else "auto"},
     })
     cfg.merge_with(CASES[case])
     return cfg
@@ -51,16 +52,16 @@ def per_rank_batchnorm(module: torch.nn.Module, world: int) -> None:
     module.forward = lambda x, *args, **kwargs: torch.cat([forward(part, *args, **kwargs) for part in x.chunk(world)])
 
 
-def fit_one_step(case: str, devices: int) -> dict:
+def fit_one_step(case: str, devices: int, num_nodes: int = 1) -> dict:
     """One step of encoder and viewmaker on the same global batch; the parameters' gradients at each
     optimiser step (after any averaging over ranks) and the state afterwards."""
     import lightning as L
 
-    cfg = config(case, devices)
+    cfg = config(case, devices, num_nodes)
     x = (torch.rand(16, 3, 12, 12, generator=torch.Generator().manual_seed(0)) * 255).to(torch.uint8)
     torch.manual_seed(0)
     system = PretrainSystem(OmegaConf.to_container(cfg, resolve=True), x, Normalizer.identity(3))
-    if devices == 1:
+    if devices * num_nodes == 1:
         for module in (system.encoder, system.target):
             if module is not None:
                 per_rank_batchnorm(module, WORLD)
@@ -83,7 +84,7 @@ def fit_one_step(case: str, devices: int) -> dict:
     torch.manual_seed(1)  # the same random draws in every rank and in the reference from here on
     trainer.fit(system, train_dataloaders=StoredBatches(x, GLOBAL_BATCH, cfg.seed))
     return {"before": before, "after": {k: v.clone() for k, v in system.state_dict().items()}, "grads": grads,
-            "steps": trainer.global_step}
+            "steps": trainer.global_step, "layout": (trainer.num_nodes, trainer.num_devices, trainer.node_rank)}
 
 
 def embeddings() -> tuple[torch.Tensor, torch.Tensor]:

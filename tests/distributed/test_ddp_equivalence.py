@@ -1,11 +1,13 @@
 """Two gloo ranks on the CPU against one process on the same global batch: vmk's real training step under
-Lightning DDP (encoder and viewmaker; alternating and simultaneous updates) and the gathered losses.
+Lightning DDP (encoder and viewmaker; alternating and simultaneous updates) and the gathered losses; and the
+same two ranks as two torchrun "nodes" of one process each (trainer.num_nodes=2).
 
 Like with like: vmk's DDP default is per-rank BatchNorm (SyncBatchNorm is GPU-only), so the one-process
 reference normalises each rank's rows with their own statistics (ddp_cases.per_rank_batchnorm); everything
 else — data rows, viewmaker noise, InstDisc negatives — is the same draw in both runs by construction."""
 
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -148,3 +150,47 @@ def test_expert_view_randomness_differs_between_ranks_and_the_shared_stream_move
     results, _ = ranks
     assert not torch.equal(results[0]["rng"]["inside"], results[1]["rng"]["inside"])
     assert torch.equal(results[0]["rng"]["after"], results[1]["rng"]["after"])
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_two_nodes_of_one_process_equal_one_node_of_two(ranks, tmp_path):
+    """trainer.num_nodes reaches Lightning: torchrun as two "nodes" on localhost (`--nnodes 2 --nproc-per-node
+    1`, gloo, one torchrun per node as on two machines) ends the step with the weights, memory bank, queue and
+    EMA target of the 1 node x 2 processes run above, rank for rank."""
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SLURM_")}  # Lightning would take SLURM's layout
+    env.update(OMP_NUM_THREADS="1")
+    procs = [
+        subprocess.Popen([sys.executable, "-m", "torch.distributed.run", "--nnodes", "2", "--nproc-per-node", "1",
+                          "--node-rank", str(node), "--master-addr", "127.0.0.1", "--master-port", str(port),
+                          "-m", "tests.distributed.torchrun_worker", str(tmp_path)],
+                         cwd=REPO, env=env, stdout=(tmp_path / f"log{node}").open("w"), stderr=subprocess.STDOUT)
+        for node in range(2)
+    ]
+    logs = lambda: "\n".join(f"--- node {n}\n" + (tmp_path / f"log{n}").read_text()[-3000:] for n in range(2))
+    try:
+        for proc in procs:
+            proc.wait(timeout=TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"the torchrun nodes did not finish in {TIMEOUT_S} s:\n" + logs())
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+    assert all(proc.returncode == 0 for proc in procs), logs()
+    one_node, _ = ranks
+    for node in range(2):
+        result = torch.load(tmp_path / f"node{node}.pt", weights_only=True)
+        for case in ddp_cases.CASES:
+            run, expected = result[case], one_node[node][case]
+            assert run["steps"] == 1 and run["layout"] == (2, 1, node) and expected["layout"] == (1, 2, 0)
+            assert run["after"].keys() == expected["after"].keys()
+            for key, value in expected["after"].items():
+                _close(run["after"][key], value, f"node {node} {case} {key} after the step", rtol=1e-6)
+            assert any(not torch.equal(v, run["before"][k]) for k, v in run["after"].items() if k.startswith("encoder."))

@@ -60,6 +60,8 @@ def validate(cfg: DictConfig) -> None:
         value = OmegaConf.select(cfg, key)
         if value not in allowed:
             raise UserError(f"{key}={value} is not supported (choose from: {', '.join(map(str, allowed))})")
+    if cfg.trainer.num_nodes < 1:
+        raise UserError(f"trainer.num_nodes must be at least 1 (the machines the run trains on), got {cfg.trainer.num_nodes}")
     if cfg.data.batch_size < 2:
         raise UserError(f"data.batch_size must be at least 2 (contrastive views need negatives), got {cfg.data.batch_size}")
     alternating = cfg.views.name in ("learned", "combined") and cfg.views.update == "alternating"
@@ -74,6 +76,7 @@ def run(cfg: DictConfig) -> dict:
     start = time.perf_counter()
     validate(cfg)
     config = OmegaConf.to_container(cfg, resolve=True)  # what everything below the commands takes
+    ddp.check_srun_tasks(config["trainer"])
     if cfg.probe.enabled:  # a probe setting a user got wrong fails now, not after pretraining
         check_probe_config(config["probe"], cfg.modality.name, cfg.data.root)
     run_dir = Path(HydraConfig.get().runtime.output_dir)
@@ -105,7 +108,7 @@ def run(cfg: DictConfig) -> dict:
     # Lightning's DDP re-seeds every rank at setup: seeding here too makes one process draw the same numbers.
     L.seed_everything(cfg.seed, verbose=False)
     batches.to(trainer.strategy.root_device).start_at(first_step)  # the data moves to the device once
-    with ddp.relaunchable_argv("pretrain", trainer.world_size):
+    with ddp.relaunchable_argv("pretrain", trainer):
         trainer.fit(system, train_dataloaders=batches, ckpt_path=ckpt_path, weights_only=True)
     system.raise_if_diverged()
     train_s = time.perf_counter() - start

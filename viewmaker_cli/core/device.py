@@ -27,6 +27,18 @@ def accelerator_device(accelerator: str | None) -> torch.device:
     return torch.device("cuda" if accelerator in GPU_ACCELERATORS and torch.cuda.is_available() else "cpu")
 
 
+def device_count(accelerator: str | None, devices) -> int:
+    """How many processes Lightning runs on one machine for a plain `trainer.devices` value: a count (an int
+    or "N"), ids ("0,1" or a list), or auto / -1 (every GPU torch sees; one process on the CPU)."""
+    if isinstance(devices, str) and "," in devices:
+        return len([d for d in devices.split(",") if d.strip()])
+    if isinstance(devices, (list, tuple)):
+        return len(devices)
+    if devices in ("auto", -1, "-1"):
+        return torch.cuda.device_count() if accelerator_device(accelerator).type == "cuda" else 1
+    return int(devices)
+
+
 def default_precision(accelerator: str | None) -> str:
     """bf16 autocast where training runs on CUDA, fp32 on the CPU."""
     return "bf16-mixed" if accelerator_device(accelerator).type == "cuda" else "32-true"

@@ -10,8 +10,8 @@ from typing import Any
 
 import torch
 
+from viewmaker_cli.core import slurm
 from viewmaker_cli.core.atomic import atomic_write_text
-from viewmaker_cli.core.slurm_job import slurm_job
 
 RESULTS_FILE = "results.json"
 
@@ -54,7 +54,7 @@ def device_info() -> dict[str, Any]:
 
 def _slurm() -> dict[str, Any]:
     """{"slurm": its job id, array task, node} when this run is a SLURM job, else nothing."""
-    job = slurm_job()
+    job = slurm.job()
     return {} if job is None else {"slurm": job}
 
 

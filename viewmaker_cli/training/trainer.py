@@ -120,6 +120,7 @@ def trainer_kwargs(cfg: DictConfig) -> dict:
         max_steps=t.max_steps,
         precision=precision,
         devices=t.devices,
+        num_nodes=t.num_nodes,
         accelerator=t.accelerator,
         log_every_n_steps=t.log_every_n_steps,
         deterministic=cfg.deterministic,
