@@ -7,11 +7,21 @@ import json
 import os
 import re
 import subprocess
+import sys
 
 import pytest
 import torch
 
 pytestmark = pytest.mark.usefixtures("requires_slurm")
+
+
+TINY = ["modality=sensor", "model.width=4", "views.width=4", "views.num_res_blocks=1", "data.batch_size=8",
+        "trainer.max_steps=2", "probe.epochs=1", "probe.also=[]", "probe.baseline=false",
+        "trainer.image_every_n_steps=0", "trainer.accelerator=cpu"]
+# One CPU per task, little memory, a short limit: the 2-CPU node runs a 2-task step.
+SRUN = ["srun", "--nodes=1", "--cpus-per-task=1", "--mem=1G", "--time=5", "--job-name=vmk-srun-test"]
+VMK = [sys.executable, "-m", "viewmaker_cli"]
+TIMEOUT_S = 240
 
 
 def env() -> dict:
