@@ -44,16 +44,18 @@ def test_a_preempted_job_checkpoints_is_requeued_and_ends_with_the_uninterrupted
     env = {**os.environ, "HYDRA_FULL_ERROR": "0", "OMP_NUM_THREADS": "1"}
     straight = subprocess.Popen([sys.executable, "-m", "viewmaker_cli", "pretrain", *RUN, f"hydra.run.dir={tmp_path / 'straight'}"],
                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env)
-    run_dir, log = tmp_path / "preempted", tmp_path / "slurm.log"
+    log = tmp_path / "slurm.log"
     script = tmp_path / "job.sh"
     script.write_text(
         "#!/bin/bash\n"
-        f"#SBATCH --job-name=vmk-preempt-test --cpus-per-task=1 --mem=2G --output={log} --open-mode=append\n"
+        f"#SBATCH --job-name=vmk-preempt-test --cpus-per-task=1 --mem=2G --output={log} --open-mode=append --chdir={tmp_path}\n"
         f"export OMP_NUM_THREADS=1 PAUSE_AT=3,8 PAUSE_FLAGS={tmp_path}\n"
-        # exec: vmk is the batch shell, the process a `B:` signal goes to
-        f"exec {sys.executable} {HERE / 'paused_vmk.py'} pretrain {' '.join(RUN)} hydra.run.dir={run_dir}\n"
+        # exec: vmk is the batch shell, the process a `B:` signal goes to. No hydra.run.dir: the default under
+        # SLURM (outputs/slurm-JOB) must be the same for every run of the requeued job.
+        f"exec {sys.executable} {HERE / 'paused_vmk.py'} pretrain {' '.join(RUN)}\n"
     )
     job = subprocess.run(["sbatch", "--parsable", str(script)], capture_output=True, text=True, check=True, env=env).stdout.strip()
+    run_dir = tmp_path / "outputs" / f"slurm-{job}"
     try:
         wait_for("step 3 of the first run", (tmp_path / "paused-0").exists, log)
         subprocess.run(["scancel", "--signal=USR1", "--batch", job], check=True)
@@ -77,6 +79,7 @@ def test_a_preempted_job_checkpoints_is_requeued_and_ends_with_the_uninterrupted
     assert results["train"]["resumed_from"] == {"checkpoint": str(run_dir / "checkpoints" / "last.ckpt"), "step": 9,
                                                 "slurm_restarts": 2}
     assert sorted(p.name for p in (run_dir / "checkpoints").iterdir()) == ["last.ckpt"]
+    assert sorted(p.name for p in (tmp_path / "outputs").iterdir()) == [run_dir.name]  # one dir for the three runs
     a, b = (torch.load(d / "checkpoints" / "last.ckpt", map_location="cpu", weights_only=True) for d in (tmp_path / "straight", run_dir))
     assert a["global_step"] == b["global_step"] == 14
     for key, value in a["state_dict"].items():
