@@ -41,7 +41,7 @@ if [ "$mode" = gpu ]; then
         echo "gpu_check: torch sees no CUDA GPU here; run with --cpu-rehearsal to check the script on the CPU" >&2
         exit 2
     fi
-    fmnist="${FASHION_MNIST_DIR:-/usr/share/dataset-fashion-mnist}"
+    fmnist="${FASHION_MNIST_DIR:-/usr/share/datasets/fashion-mnist}"  # Debian: apt-get install dataset-fashion-mnist
     bench=(bench.batch_size=256 bench.compile=true)
     train=(model.width=64 data.batch_size=256 trainer.max_epochs=20 probe.epochs=100)
 else
