@@ -8,7 +8,6 @@ from __future__ import annotations
 import contextlib
 import importlib
 import sys
-from pathlib import Path
 from typing import Callable
 
 from viewmaker_cli.errors import UserError, exit_with
@@ -106,7 +105,9 @@ def run_hydra_app(name: str, args: list[str]) -> None:
             return task(cfg)
         except Exception as error:
             if _in_multirun():  # one failed job must not stop the sweep: mark it and go on
-                report_failed_job(_record_failure(cfg, error))
+                from viewmaker_cli.reporting import failed_jobs
+
+                failed_jobs.report(_record_failure(cfg, error))
                 return None
             if isinstance(error, UserError):
                 exit_with(error)
@@ -117,16 +118,16 @@ def run_hydra_app(name: str, args: list[str]) -> None:
     app = hydra.main(config_path=str(config_dir()), config_name=CONFIG_NAMES.get(name, name), version_base=None)(job)
     exit_code = None
     launcher_failed: list = []  # the launcher's own failure, already printed as one line (launch_failure.py)
-    # failed_jobs: filled by jobs in any local process
-    with _failed_jobs_log(sweep) as failed_jobs, one_line_launcher_failures(launcher_failed):
+    # failed: filled by jobs in any local process, and from the failed jobs' results.json at the sweep's end
+    with _failed_jobs_log(sweep) as failed, one_line_launcher_failures(launcher_failed):
         try:
             app()
         except SystemExit as stop:
             exit_code = stop.code
     if launcher_failed:
         sys.exit(launcher_failed[0].exit_code)
-    if failed_jobs:  # jobs that raised, or (hydra/launcher=parallel) whose process died
-        print(f"vmk: {len(failed_jobs)} job(s) of the sweep failed:\n  " + "\n  ".join(failed_jobs), file=sys.stderr)
+    if failed:  # jobs that raised, or (hydra/launcher=parallel) whose process died
+        print(f"vmk: {len(failed)} job(s) of the sweep failed:\n  " + "\n  ".join(failed), file=sys.stderr)
         sys.exit(1)
     # Hydra exits 1 both for composition errors (bad override, unknown key, wrong type) and for crashes
     # inside the job. The former are the user's to fix: exit 2, like every user error.
@@ -242,15 +243,14 @@ def _record_failure(cfg, error: Exception) -> str:
     return f"{run_dir}: {message}"
 
 
-FAILED_JOBS_ENV = "VMK_FAILED_JOBS_FILE"
-
-
 @contextlib.contextmanager
 def _failed_jobs_log(sweep: bool):
-    """A file that each failed sweep job appends its summary to. A list of failures in this process would
-    miss jobs that run in processes of their own (hydra/launcher=parallel): they inherit the variable."""
+    """The sweep's failed-jobs file (reporting/failed_jobs.py), named to every job through the environment:
+    a list in this process would miss jobs that run in processes of their own (hydra/launcher=parallel)."""
     import os
     import tempfile
+
+    from viewmaker_cli.reporting import failed_jobs
 
     failed: list[str] = []
     if not sweep:  # a single run has no failed jobs to count (and a killed run leaves no file behind)
@@ -258,29 +258,17 @@ def _failed_jobs_log(sweep: bool):
         return
     fd, path = tempfile.mkstemp(prefix="vmk-failed-jobs-", suffix=".txt")
     os.close(fd)
-    previous = os.environ.get(FAILED_JOBS_ENV)
-    os.environ[FAILED_JOBS_ENV] = path
+    previous = os.environ.get(failed_jobs.ENV)
+    os.environ[failed_jobs.ENV] = path
     try:
         yield failed
     finally:
-        failed.extend(Path(path).read_text().splitlines())
+        failed.extend(failed_jobs.read(path))
         os.unlink(path)
         if previous is None:
-            os.environ.pop(FAILED_JOBS_ENV, None)
+            os.environ.pop(failed_jobs.ENV, None)
         else:
-            os.environ[FAILED_JOBS_ENV] = previous
-
-
-def report_failed_job(summary: str) -> None:
-    """Add one line to the sweep's failed-jobs file (`_failed_jobs_log`), from any local process."""
-    import os
-
-    try:  # no O_CREAT: a job on another machine (SLURM) finds no such file and reports only in results.json
-        fd = os.open(os.environ[FAILED_JOBS_ENV], os.O_WRONLY | os.O_APPEND)
-    except (KeyError, OSError):
-        return
-    with os.fdopen(fd, "a") as log:
-        log.write(summary.replace("\n", " ") + "\n")  # one short write: appends from parallel jobs do not mix
+            os.environ[failed_jobs.ENV] = previous
 
 
 if __name__ == "__main__":

@@ -25,7 +25,7 @@ from hydra.types import HydraContext, TaskFunction
 from omegaconf import DictConfig
 
 from hydra_plugins.vmk_launcher._slots import plan_slots, threads_per_job
-from viewmaker_cli.cli import report_failed_job
+from viewmaker_cli.reporting import failed_jobs
 
 log = logging.getLogger(__name__)
 POLL_S = 0.1
@@ -126,7 +126,7 @@ def _collect(job: _Running) -> JobReturn:
     how = f"was killed by {_signal_name(-code)}" if code < 0 else f"exited with code {code}"
     message = f"job {job.idx} ({' '.join(filter_overrides(job.overrides))}) {how} before it finished"
     log.error(message)
-    report_failed_job(message)  # so that vmk exits 1 naming it, like a job that raised
+    failed_jobs.report(message)  # so that vmk exits 1 naming it, like a job that raised
     return JobReturn(overrides=job.overrides, status=JobStatus.FAILED, _return_value=JobDied(message))
 
 

@@ -12,6 +12,7 @@ from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 
 from viewmaker_cli.errors import UserError
+from viewmaker_cli.reporting.failed_jobs import report_failed_results
 
 
 class SweepReport(Callback):
@@ -24,9 +25,10 @@ class SweepReport(Callback):
         self.sweep_dir = Path(str(config.hydra.sweep.dir))
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
+        sweep_dir = self.sweep_dir or Path(str(config.hydra.sweep.dir))
+        report_failed_results(sweep_dir)  # jobs that failed on other machines count too
         if not self.enabled:
             return
-        sweep_dir = self.sweep_dir or Path(str(config.hydra.sweep.dir))
         from viewmaker_cli.reporting.report import write_report
 
         try:
