@@ -26,6 +26,7 @@ from viewmaker_cli.training import ddp
 from viewmaker_cli.training.checkpoint import save_checkpoint
 from viewmaker_cli.training.module import PretrainSystem
 from viewmaker_cli.training.preemption import restart_count
+from viewmaker_cli.training.run_dir import claim
 from viewmaker_cli.training.trainer import (
     build_trainer,
     check_writable,
@@ -80,6 +81,8 @@ def run(cfg: DictConfig) -> dict:
     if cfg.probe.enabled:  # a probe setting a user got wrong fails now, not after pretraining
         check_probe_config(config["probe"], cfg.modality.name, cfg.data.root)
     run_dir = Path(HydraConfig.get().runtime.output_dir)
+    # Before the data loads: a rerun in a finished run's dir, or a second process on a live one, stops here.
+    claim(run_dir, continues=bool(cfg.resume or cfg.ckpt_path or restart_count()))
     L.seed_everything(cfg.seed, verbose=False)
     quiet_lightning()
 

@@ -1,0 +1,58 @@
+"""A run dir belongs to one run: a rerun never writes over a finished run, and a second process never
+joins a live one (training/run_dir.py)."""
+
+from __future__ import annotations
+
+import fcntl
+import json
+
+import pytest
+
+from viewmaker_cli.training.run_dir import LOCK_FILE, first_process
+
+TINY = ["modality=sensor", "model.width=4", "views.width=4", "views.num_res_blocks=1", "data.batch_size=8",
+        "trainer.max_steps=2", "probe.epochs=1", "probe.also=[]", "probe.baseline=false", "trainer.image_every_n_steps=0"]
+
+
+def test_a_fresh_run_in_a_finished_runs_dir_stops_and_leaves_it_as_it_was(vmk, tmp_path):
+    run_dir = tmp_path / "run"
+    assert vmk("pretrain", *TINY, f"hydra.run.dir={run_dir}")[0] == 0
+    before = {p: p.read_bytes() for p in (run_dir / "results.json", run_dir / "checkpoints" / "last.ckpt")}
+    code, out, err = vmk("pretrain", *TINY, "seed=1", f"hydra.run.dir={run_dir}")
+    assert code == 2 and err.strip().count("\n") == 0
+    assert "already holds a run" in err and "resume=true" in err and "hydra.run.dir" in err
+    assert all(path.read_bytes() == data for path, data in before.items())
+    code, _, err = vmk("pretrain", *TINY, "trainer.max_steps=3", "resume=true", f"hydra.run.dir={run_dir}")
+    assert code == 0, err[-2000:]  # continuing it is what the dir is for
+    assert json.loads((run_dir / "results.json").read_text())["train"]["steps"] == 3
+
+
+def test_a_second_process_on_a_live_run_dir_stops_naming_the_owner(vmk, tmp_path):
+    run_dir = tmp_path / "live"
+    run_dir.mkdir()
+    with open(run_dir / LOCK_FILE, "a+") as lock:  # a run that is training there now
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        lock.write(json.dumps({"pid": 4242, "host": "gpu-node-7"}))
+        lock.flush()
+        code, _, err = vmk("pretrain", *TINY, f"hydra.run.dir={run_dir}")
+    assert code == 2 and "in use by a running vmk" in err and "4242" in err and "gpu-node-7" in err
+    assert not (run_dir / "checkpoints").exists()
+
+
+def test_a_lock_left_by_a_dead_process_is_taken_over(vmk, tmp_path):
+    run_dir = tmp_path / "stale"
+    run_dir.mkdir()
+    (run_dir / LOCK_FILE).write_text(json.dumps({"pid": 999999, "host": "gone"}))  # nobody holds it
+    code, _, err = vmk("pretrain", *TINY, f"hydra.run.dir={run_dir}")
+    assert code == 0, err[-2000:]
+    assert json.loads((run_dir / LOCK_FILE).read_text())["pid"] != 999999
+
+
+@pytest.mark.parametrize("variable, value, first", [(None, None, True), ("RANK", "0", True), ("RANK", "1", False),
+                                                    ("SLURM_PROCID", "1", False), ("LOCAL_RANK", "1", False)])
+def test_only_the_first_process_of_a_run_claims_its_dir(monkeypatch, variable, value, first):
+    for name in ("RANK", "SLURM_PROCID", "LOCAL_RANK"):
+        monkeypatch.delenv(name, raising=False)
+    if variable:
+        monkeypatch.setenv(variable, value)
+    assert first_process() is first

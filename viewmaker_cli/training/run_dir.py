@@ -1,0 +1,62 @@
+"""A run dir belongs to one run: a new run never writes over a finished or live one.
+
+- A dir that already holds a run (its results.json or checkpoints/last.ckpt) is only written by a run that
+  continues it (resume=true, ckpt_path=, or SLURM starting the job again); anything else stops in one line.
+- While a run trains, it holds an exclusive lock on `.vmk.lock` in its dir (flock: the kernel drops it
+  when the process ends, however it ends, so a lock left by a dead process is simply taken over). The file
+  says who holds it, for the message a second process gets.
+
+Only the first process of a run checks and locks: the other DDP ranks (started by Lightning, srun or
+torchrun) write into the same dir as part of the same run.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import socket
+from pathlib import Path
+
+from viewmaker_cli.errors import UserError
+
+LOCK_FILE = ".vmk.lock"
+RUN_FILES = ("results.json", "checkpoints/last.ckpt")
+_held: dict[Path, object] = {}  # run dir -> its open lock file in this process (closing it would drop the lock)
+
+
+def first_process() -> bool:
+    """Whether this process is rank 0 of its run, read from what each launcher sets before Lightning runs."""
+    for variable in ("RANK", "SLURM_PROCID", "LOCAL_RANK"):
+        if os.environ.get(variable, "0") != "0":
+            return False
+    return True
+
+
+def claim(run_dir: Path, continues: bool) -> None:
+    """Stop unless this run may write `run_dir`; then hold its lock until the process ends."""
+    if not first_process():
+        return
+    held = [f for f in RUN_FILES if (run_dir / f).is_file()]
+    if held and not continues:
+        raise UserError(
+            f"{run_dir} already holds a run ({held[0]}); continue it with resume=true, or start a new one in "
+            "a fresh dir (hydra.run.dir=DIR, or leave hydra.run.dir out for a new timestamped dir)"
+        )
+    run_dir = run_dir.resolve()
+    if run_dir in _held:  # this process's own earlier run of the dir (a sweep or a test running in-process)
+        return
+    run_dir.mkdir(parents=True, exist_ok=True)
+    lock = open(run_dir / LOCK_FILE, "a+")
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        lock.seek(0)
+        owner = lock.read().strip() or "another process"
+        lock.close()
+        raise UserError(f"{run_dir} is in use by a running vmk ({owner}); wait for it, or use another hydra.run.dir") from None
+    lock.seek(0)
+    lock.truncate()
+    lock.write(json.dumps({"pid": os.getpid(), "host": socket.gethostname()}))
+    lock.flush()
+    _held[run_dir] = lock
