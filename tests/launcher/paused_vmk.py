@@ -14,7 +14,8 @@ from lightning.pytorch.callbacks import Callback
 
 from viewmaker_cli import cli
 from viewmaker_cli.commands import pretrain
-from viewmaker_cli.training.preemption import Preemption, restart_count
+from viewmaker_cli.core.slurm import restart_count
+from viewmaker_cli.training.preemption import Preemption
 
 
 class PauseForSignal(Callback):

@@ -11,6 +11,7 @@ import lightning as L
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
 
+from viewmaker_cli.core import slurm
 from viewmaker_cli.core.quiet import quiet_lightning
 from viewmaker_cli.errors import UserError
 from viewmaker_cli.evaluation.kinds import KINDS
@@ -25,7 +26,6 @@ from viewmaker_cli.reporting.results import write_results
 from viewmaker_cli.training import ddp
 from viewmaker_cli.training.checkpoint import save_checkpoint
 from viewmaker_cli.training.module import PretrainSystem
-from viewmaker_cli.training.preemption import restart_count
 from viewmaker_cli.training.run_dir import claim
 from viewmaker_cli.training.trainer import (
     build_trainer,
@@ -82,7 +82,7 @@ def run(cfg: DictConfig) -> dict:
         check_probe_config(config["probe"], cfg.modality.name, cfg.data.root)
     run_dir = Path(HydraConfig.get().runtime.output_dir)
     # Before the data loads: a rerun in a finished run's dir, or a second process on a live one, stops here.
-    claim(run_dir, continues=bool(cfg.resume or cfg.ckpt_path or restart_count()))
+    claim(run_dir, continues=bool(cfg.resume or cfg.ckpt_path or slurm.restart_count()))
     L.seed_everything(cfg.seed, verbose=False)
     quiet_lightning()
 
@@ -136,7 +136,7 @@ def run(cfg: DictConfig) -> dict:
         config,
         wall_s,
         train={"steps": steps, "epochs": trainer.current_epoch, "train_s": round(train_s, 2), "checkpoint": str(checkpoint),
-               "resumed_from": ckpt_path and {"checkpoint": ckpt_path, "step": first_step, "slurm_restarts": restart_count()}},
+               "resumed_from": ckpt_path and {"checkpoint": ckpt_path, "step": first_step, "slurm_restarts": slurm.restart_count()}},
         data={"name": splits.name, "source": splits.source, "train": len(splits.train_y), "test": len(splits.test_y)},
     )
     print_run_table(config, metrics, protocol, results)

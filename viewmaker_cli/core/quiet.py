@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
-import os
 import warnings
+
+from viewmaker_cli.core import slurm
 
 
 def quiet_lightning() -> None:
@@ -15,7 +16,7 @@ def quiet_lightning() -> None:
     # vmk's batches resume at the checkpoint's step by themselves (data/batches.py: start_at), which Lightning
     # cannot see: its warning that a mid-epoch resume may be unreliable does not apply.
     warnings.filterwarnings("ignore", message=r".*your dataloader is not resumable.*")
-    if "SLURM_JOB_ID" not in os.environ:
+    if not slurm.in_job():
         # Lightning warns on any machine with `srun` installed (every HPC login node, and this machine once its
         # local SLURM is installed) that it is not used; it only applies inside a SLURM allocation.
         warnings.filterwarnings("ignore", message=r".*The `srun` command is available on your system but is not used.*")

@@ -12,12 +12,22 @@ from typing import Mapping
 SHELL_JOB_NAMES = ("bash", "interactive")
 
 
+def in_job(environ: Mapping[str, str] = os.environ) -> bool:
+    """Whether this process runs inside a SLURM job (an sbatch script, srun, salloc)."""
+    return "SLURM_JOB_ID" in environ
+
+
+def restart_count(environ: Mapping[str, str] = os.environ) -> int:
+    """How many times SLURM has started this job again (0: its first run, or not under SLURM)."""
+    return int(environ.get("SLURM_RESTART_COUNT") or 0) if in_job(environ) else 0
+
+
 def step_name() -> str | None:
     """SLURM's own name of this job step, as sacct writes it: `slurm-JOB.STEP` under srun, `slurm-JOB` in the
     batch script (JOB is `ARRAYJOB_TASK` in a job array). Every task of the step, on every node, computes the
     same name, and a requeued job gets it again (job id and step numbers stay). None outside a SLURM job."""
     env = os.environ
-    if "SLURM_JOB_ID" not in env or env.get("SLURM_JOB_NAME") in SHELL_JOB_NAMES:
+    if not in_job(env) or env.get("SLURM_JOB_NAME") in SHELL_JOB_NAMES:
         return None
     job = f"{env['SLURM_ARRAY_JOB_ID']}_{env['SLURM_ARRAY_TASK_ID']}" if "SLURM_ARRAY_TASK_ID" in env else env["SLURM_JOB_ID"]
     step = env.get("SLURM_STEP_ID")
@@ -40,7 +50,7 @@ def srun_tasks() -> int | None:
 
 def job(environ: Mapping[str, str] = os.environ) -> dict | None:
     """Job id, array job and task, node of this process's SLURM job (results.json); None outside SLURM."""
-    if "SLURM_JOB_ID" not in environ:
+    if not in_job(environ):
         return None
     array_task = environ.get("SLURM_ARRAY_TASK_ID")
     return {

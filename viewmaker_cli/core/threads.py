@@ -9,6 +9,8 @@ import os
 import sys
 from typing import Mapping, Optional
 
+from viewmaker_cli.core import slurm
+
 
 def job_cpus(environ: Mapping[str, str] = os.environ, cpus_per_task: Optional[int] = None) -> int:
     """The fewest of what each source says this job may use:
@@ -20,7 +22,7 @@ def job_cpus(environ: Mapping[str, str] = os.environ, cpus_per_task: Optional[in
         limits = [max(1, len(os.sched_getaffinity(0)))]
     except AttributeError:  # not Linux
         limits = [os.cpu_count() or 1]
-    if "SLURM_JOB_ID" in environ:
+    if slurm.in_job(environ):
         limits.append(_count(environ.get("SLURM_CPUS_PER_TASK")))
     limits.append(_count(environ.get("OMP_NUM_THREADS")))
     limits.append(cpus_per_task or 0)

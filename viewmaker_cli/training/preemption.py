@@ -33,15 +33,6 @@ STOP, REQUEUE = 1, 2  # what a signal asks for; the larger wins when several arr
 ACTIONS = {signal.SIGTERM: STOP, signal.SIGUSR1: REQUEUE}
 
 
-def under_slurm(env=os.environ) -> bool:
-    return "SLURM_JOB_ID" in env
-
-
-def restart_count(env=os.environ) -> int:
-    """How many times SLURM has started this job again (0: its first run, or not under SLURM)."""
-    return int(env.get("SLURM_RESTART_COUNT") or 0) if under_slurm(env) else 0
-
-
 def requeue(env=os.environ) -> str:
     """`scontrol requeue` this job; a line saying what happened (a failure is reported, never raised)."""
     job = env["SLURM_JOB_ID"]

@@ -13,6 +13,7 @@ from lightning.pytorch.callbacks import ModelCheckpoint, RichProgressBar
 from lightning.pytorch.loggers import TensorBoardLogger
 from omegaconf import DictConfig, OmegaConf
 
+from viewmaker_cli.core import slurm
 from viewmaker_cli.core.device import default_precision
 from viewmaker_cli.data import Splits, load_dataset
 from viewmaker_cli.data.batches import StoredBatches, TrainBatches, WindowBatches
@@ -22,7 +23,7 @@ from viewmaker_cli.data.splits import model_space
 from viewmaker_cli.errors import UserError
 from viewmaker_cli.models.encoder import Normalizer
 from viewmaker_cli.training.checkpoint import AtomicCheckpointIO, load_checkpoint
-from viewmaker_cli.training.preemption import Preemption, cluster_plugins, restart_count, under_slurm
+from viewmaker_cli.training.preemption import Preemption, cluster_plugins
 from viewmaker_cli.training.view_grid import ViewGridLogger
 
 
@@ -91,7 +92,7 @@ def resume_from(cfg: DictConfig, run_dir: Path, input_shape: tuple[int, ...]) ->
     resumed run trains on; (None, 0) for a fresh run. A job SLURM started again continues from its run dir's
     last checkpoint when there is one (saved on the signal that stopped it, or the newest periodic one)."""
     last = run_dir / "checkpoints" / "last.ckpt"
-    if restart_count() and last.is_file():
+    if slurm.restart_count() and last.is_file():
         path = str(last)
     else:
         path = cfg.ckpt_path or (str(last) if cfg.resume else None)
@@ -153,7 +154,7 @@ def build_trainer(cfg: DictConfig, run_dir: Path, kwargs: dict, splits: Splits) 
             ),
             ViewGridLogger(cfg.trainer.image_every_n_steps, splits.train_x),
             RichProgressBar(),
-            *([Preemption(run_dir / "checkpoints" / "last.ckpt")] if under_slurm() else []),
+            *([Preemption(run_dir / "checkpoints" / "last.ckpt")] if slurm.in_job() else []),
         ],
         plugins=[AtomicCheckpointIO(), *cluster_plugins()],
         enable_model_summary=False,
