@@ -33,10 +33,10 @@ def test_bench_times_every_mode_and_writes_bench_json(vmk, tmp_path):
 
 
 def test_compiled_modes_report_their_compile_time(vmk, tmp_path, monkeypatch):
-    from viewmaker_cli.core import compile as fastpath
+    from viewmaker_cli.core import compile as compiling
 
     graphs = []
-    monkeypatch.setattr(fastpath, "BACKEND", lambda gm, example_inputs: graphs.append(gm) or gm.forward)
+    monkeypatch.setattr(compiling, "BACKEND", lambda gm, example_inputs: graphs.append(gm) or gm.forward)
     code, _, err = vmk("bench", "bench.shape=3x8x8", "bench.modes=[reference,alternating,encoder]", *TINY,
                        "bench.compile=true", f"hydra.run.dir={tmp_path}")
     assert code == 0, err[-3000:]

@@ -6,7 +6,7 @@ import logging
 import pytest
 import torch
 
-from viewmaker_cli.core import compile as fastpath
+from viewmaker_cli.core import compile as compiling
 from viewmaker_cli.errors import UserError
 
 
@@ -22,36 +22,36 @@ class Tiny(torch.nn.Module):
 
 
 def test_compile_setting_auto_means_cuda_only():
-    assert fastpath.compile_enabled("auto", "cuda") and not fastpath.compile_enabled("auto", "cpu")
-    assert fastpath.compile_enabled(True, "cpu") and not fastpath.compile_enabled(False, "cuda")
+    assert compiling.compile_enabled("auto", "cuda") and not compiling.compile_enabled("auto", "cpu")
+    assert compiling.compile_enabled(True, "cpu") and not compiling.compile_enabled(False, "cuda")
     with pytest.raises(UserError, match="trainer.compile"):
-        fastpath.compile_enabled("yes", "cpu")
+        compiling.compile_enabled("yes", "cpu")
 
 
 def test_a_backend_error_at_the_first_call_falls_back_in_one_line(monkeypatch, caplog):
     def broken_backend(gm, example_inputs):
         raise RuntimeError("no C++ compiler found\nsecond line of the report")
 
-    monkeypatch.setattr(fastpath, "BACKEND", broken_backend)
+    monkeypatch.setattr(compiling, "BACKEND", broken_backend)
     torch.manual_seed(0)
     net = Tiny()
     x = torch.randn(4, 3)
     expected = net(x)
-    assert fastpath.compile_module(net, "probe head") and fastpath.is_compiled(net)
+    assert compiling.compile_module(net, "probe head") and compiling.is_compiled(net)
     with caplog.at_level(logging.WARNING, logger="vmk"):
         assert torch.equal(net(x), expected) and torch.equal(net(x), expected)
     [warning] = [r.getMessage() for r in caplog.records]
     assert "probe head" in warning and "RuntimeError: no C++ compiler found" in warning and "\n" not in warning
-    assert not fastpath.is_compiled(net)
+    assert not compiling.is_compiled(net)
 
 
 def test_only_the_first_calls_shape_runs_compiled(monkeypatch):
     graphs = []
-    monkeypatch.setattr(fastpath, "BACKEND", lambda gm, example_inputs: graphs.append(gm) or gm.forward)
+    monkeypatch.setattr(compiling, "BACKEND", lambda gm, example_inputs: graphs.append(gm) or gm.forward)
     net = Tiny()
-    fastpath.compile_module(net, "tiny")
+    compiling.compile_module(net, "tiny")
     batch, few = torch.randn(8, 3), torch.randn(2, 3)
     assert torch.equal(net(batch), net._call_impl(batch)) and len(graphs) == 1
     assert torch.equal(net(few), net._call_impl(few)) and len(graphs) == 1, "a view grid's batch must not recompile"
     net(batch)
-    assert len(graphs) == 1 and fastpath.is_compiled(net)
+    assert len(graphs) == 1 and compiling.is_compiled(net)

@@ -6,7 +6,7 @@ import logging
 import lightning as L
 import torch
 
-from viewmaker_cli.core import compile as fastpath
+from viewmaker_cli.core import compile as compiling
 from viewmaker_cli.core.device import optimizer_flags
 from viewmaker_cli.data.batches import StoredBatches
 from viewmaker_cli.models.encoder import Normalizer
@@ -45,12 +45,12 @@ def test_compiled_training_matches_eager_training(monkeypatch):
         graphs.append(gm)
         return gm.forward
 
-    monkeypatch.setattr(fastpath, "BACKEND", tracing_backend)
+    monkeypatch.setattr(compiling, "BACKEND", tracing_backend)
     torch._dynamo.reset()  # graphs from other tests in this process must not stand in for these
     compiled, eager = fit(True), fit(False)
     assert graphs, "nothing was compiled"
-    assert fastpath.is_compiled(compiled.encoder) and fastpath.is_compiled(compiled.viewmaker)
-    assert not fastpath.is_compiled(eager.encoder)
+    assert compiling.is_compiled(compiled.encoder) and compiling.is_compiled(compiled.viewmaker)
+    assert not compiling.is_compiled(eager.encoder)
     assert compiled.state_dict().keys() == eager.state_dict().keys()  # checkpoints keep their keys
     for (name, a), b in zip(compiled.state_dict().items(), eager.state_dict().values()):
         assert torch.allclose(a, b, atol=1e-6), name
@@ -68,7 +68,7 @@ def test_a_failing_compile_warns_once_per_network_and_trains_eagerly(monkeypatch
     warnings = [r.getMessage() for r in caplog.records if "torch.compile" in r.getMessage()]
     assert len(warnings) == 2 and any("encoder" in w for w in warnings) and any("viewmaker" in w for w in warnings)
     assert all("no working C++ compiler" in w for w in warnings)
-    assert not fastpath.is_compiled(system.encoder) and not fastpath.is_compiled(system.viewmaker)
+    assert not compiling.is_compiled(system.encoder) and not compiling.is_compiled(system.viewmaker)
     reference = fit(False, steps=3)  # the fallback ran the very same steps
     for (name, a), b in zip(system.state_dict().items(), reference.state_dict().values()):
         assert torch.equal(a, b), name
