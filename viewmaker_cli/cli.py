@@ -93,7 +93,6 @@ def run_hydra_app(name: str, args: list[str]) -> None:
 
     register_schemas(name)
     precheck(name, args)  # before importing the task (torch, lightning): a typo fails in a second
-    task = _load(COMMANDS[name][0])
     crashed: list[BaseException] = []
     sweep = "-m" in args or "--multirun" in args
     if sweep:
@@ -102,6 +101,7 @@ def run_hydra_app(name: str, args: list[str]) -> None:
     def job(cfg):
         _use_job_cpus()
         try:
+            task = _load(COMMANDS[name][0])  # here, not before Hydra: --help and --cfg import no torch
             return task(cfg)
         except Exception as error:
             if _in_multirun():  # one failed job must not stop the sweep: mark it and go on
@@ -159,12 +159,12 @@ def _quiet_submitit() -> None:
 
 def register_schemas(name: str) -> None:
     """The typed schemas `vmk NAME` composes over, into Hydra's ConfigStore. Only pretrain has an objective
-    group: the other commands skip importing the objectives (and with them torch), so a typo stays quick."""
+    group; its schemas live apart from the objectives' torch code, so --help, --cfg and a typo stay quick."""
     from viewmaker_cli.config import register
 
     register()
     if name == "pretrain":
-        from viewmaker_cli.objectives.table import register as register_objectives
+        from viewmaker_cli.objectives.configs import register as register_objectives
 
         register_objectives()
 

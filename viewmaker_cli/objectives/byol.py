@@ -2,21 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from viewmaker_cli.config import ObjectiveConfig
 from viewmaker_cli.objectives.base import Objective
-
-
-@dataclass
-class BYOLConfig(ObjectiveConfig):
-    name: str = "byol"
-    ema: float = 0.99  # EMA rate of the target network
-    hidden: int = 4096  # predictor hidden width
+from viewmaker_cli.objectives.configs import BYOLConfig
 
 
 def predictor(dim: int, hidden: int) -> nn.Sequential:

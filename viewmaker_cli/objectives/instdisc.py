@@ -3,25 +3,15 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import Callable
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from viewmaker_cli.config import ObjectiveConfig
 from viewmaker_cli.core import dist
 from viewmaker_cli.objectives.base import Objective
-
-
-@dataclass
-class InstDiscConfig(ObjectiveConfig):
-    name: str = "instdisc"
-    temperature: float = 0.07
-    num_negatives: int = 4096  # drawn from the memory bank with replacement
-    momentum: float = 0.5  # of the bank's rows
-    double_update: bool = False  # the authors' accidental second write of the bank per step
+from viewmaker_cli.objectives.configs import InstDiscConfig
 
 
 class InstDisc(Objective):

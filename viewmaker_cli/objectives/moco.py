@@ -2,24 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Callable
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from viewmaker_cli.config import ObjectiveConfig
 from viewmaker_cli.core import dist
 from viewmaker_cli.objectives.base import Objective
-
-
-@dataclass
-class MoCoConfig(ObjectiveConfig):
-    name: str = "moco"
-    temperature: float = 0.2
-    ema: float = 0.999  # EMA rate of the momentum encoder
-    queue_size: int = 65536  # keys of past batches, the negatives
+from viewmaker_cli.objectives.configs import MoCoConfig
 
 
 class MoCo(Objective):

@@ -3,25 +3,15 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import Callable
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from viewmaker_cli.config import ObjectiveConfig
 from viewmaker_cli.core import dist
 from viewmaker_cli.objectives.base import Objective
-
-
-@dataclass
-class SimCLRConfig(ObjectiveConfig):
-    name: str = "simclr"
-    temperature: float = 0.07
-    # False: the authors' one-directional loss with self-similarity in the denominator (faithful);
-    # True: the symmetric NT-Xent of Chen et al. 2020.
-    symmetric: bool = False
+from viewmaker_cli.objectives.configs import SimCLRConfig
 
 
 def simclr_loss(

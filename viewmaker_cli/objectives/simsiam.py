@@ -2,20 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from viewmaker_cli.config import ObjectiveConfig
 from viewmaker_cli.objectives.base import Objective
-
-
-@dataclass
-class SimSiamConfig(ObjectiveConfig):
-    name: str = "simsiam"
-    hidden: int = 512  # predictor bottleneck width
+from viewmaker_cli.objectives.configs import SimSiamConfig
 
 
 def predictor(dim: int, hidden: int) -> nn.Sequential:

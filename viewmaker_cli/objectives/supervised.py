@@ -2,20 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from viewmaker_cli.config import ObjectiveConfig
 from viewmaker_cli.errors import UserError
 from viewmaker_cli.objectives.base import Objective
-
-
-@dataclass
-class SupervisedConfig(ObjectiveConfig):
-    name: str = "supervised"
+from viewmaker_cli.objectives.configs import SupervisedConfig
 
 
 class Supervised(Objective):

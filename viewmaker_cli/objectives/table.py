@@ -1,8 +1,8 @@
 """objective=NAME → (objective class, its config dataclass): the one list of objectives.
 
-Each config dataclass is the schema of conf/objective/NAME.yaml (registered by `register`), so a key of
-another objective fails at composition. Adding an objective: its file (an `Objective` subclass and its
-config), one line here, and conf/objective/NAME.yaml extending the schema.
+Each config dataclass (configs.py, torch-free) is the schema of conf/objective/NAME.yaml (registered by
+`register`), so a key of another objective fails at composition. Adding an objective: its file (an `Objective`
+subclass), its config in configs.py, one line here, and conf/objective/NAME.yaml extending the schema.
 """
 
 from __future__ import annotations
@@ -10,18 +10,29 @@ from __future__ import annotations
 from dataclasses import asdict, fields
 from typing import Any, Mapping, NamedTuple
 
-from hydra.core.config_store import ConfigStore
-
 from viewmaker_cli.config import ObjectiveConfig
 from viewmaker_cli.errors import UserError
 from viewmaker_cli.objectives.base import Objective
-from viewmaker_cli.objectives.byol import BYOL, BYOLConfig
-from viewmaker_cli.objectives.instdisc import InstDisc, InstDiscConfig
-from viewmaker_cli.objectives.moco import MoCo, MoCoConfig
-from viewmaker_cli.objectives.simclr import SimCLR, SimCLRConfig
-from viewmaker_cli.objectives.simsiam import SimSiam, SimSiamConfig
-from viewmaker_cli.objectives.supervised import Supervised, SupervisedConfig
-from viewmaker_cli.objectives.wmse import WMSE, WMSEConfig
+from viewmaker_cli.objectives.byol import BYOL
+from viewmaker_cli.objectives.configs import (
+    BYOLConfig,
+    InstDiscConfig,
+    MoCoConfig,
+    SimCLRConfig,
+    SimSiamConfig,
+    SupervisedConfig,
+    WMSEConfig,
+    register,
+    schema_name,
+)
+from viewmaker_cli.objectives.instdisc import InstDisc
+from viewmaker_cli.objectives.moco import MoCo
+from viewmaker_cli.objectives.simclr import SimCLR
+from viewmaker_cli.objectives.simsiam import SimSiam
+from viewmaker_cli.objectives.supervised import Supervised
+from viewmaker_cli.objectives.wmse import WMSE
+
+__all__ = ["OBJECTIVES", "Entry", "build_objective", "objective_config", "register", "schema_name"]
 
 
 class Entry(NamedTuple):
@@ -38,18 +49,6 @@ OBJECTIVES: dict[str, Entry] = {
     "wmse": Entry(WMSE, WMSEConfig),
     "supervised": Entry(Supervised, SupervisedConfig),
 }
-
-
-def schema_name(name: str) -> str:
-    """The ConfigStore name of objective `name`'s schema (root level: not listed as an `objective` option)."""
-    return f"{name}_objective_schema"
-
-
-def register() -> None:
-    """Every objective's config dataclass in Hydra's ConfigStore, for conf/objective/NAME.yaml to extend."""
-    store = ConfigStore.instance()
-    for name, entry in OBJECTIVES.items():
-        store.store(name=schema_name(name), node=entry.config)
 
 
 def objective_config(settings: Mapping[str, Any] | ObjectiveConfig) -> ObjectiveConfig:

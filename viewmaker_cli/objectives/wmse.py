@@ -2,24 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Callable, Optional
+from typing import Callable
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from viewmaker_cli.config import ObjectiveConfig
 from viewmaker_cli.core import dist
 from viewmaker_cli.errors import UserError
 from viewmaker_cli.objectives.base import Objective
-
-
-@dataclass
-class WMSEConfig(ObjectiveConfig):
-    name: str = "wmse"
-    whiten_size: Optional[int] = None  # rows whitened together (None: the whole batch)
-    eps: float = 0.0  # ridge of the covariance
+from viewmaker_cli.objectives.configs import WMSEConfig
 
 
 def whiten(x: Tensor, eps: float = 0.0) -> tuple[Tensor, Tensor]:
