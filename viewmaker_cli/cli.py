@@ -124,6 +124,10 @@ def run_hydra_app(name: str, args: list[str]) -> None:
             app()
         except SystemExit as stop:
             exit_code = stop.code
+        except Exception as error:  # HYDRA_FULL_ERROR=1: Hydra raises what it would have reported
+            if crashed or not _config_error(error):
+                raise
+            exit_with(UserError(condense(str(error))), cause=error)  # the traceback, and still exit 2
     if launcher_failed:
         sys.exit(launcher_failed[0].exit_code)
     if failed:  # jobs that raised, or (hydra/launcher=parallel) whose process died
@@ -135,6 +139,14 @@ def run_hydra_app(name: str, args: list[str]) -> None:
         sys.exit(2)
     if exit_code is not None:
         sys.exit(exit_code)
+
+
+def _config_error(error: Exception) -> bool:
+    """A mistake in the command line or config (Hydra's composition, OmegaConf's types), not a bug."""
+    from hydra.errors import HydraException
+    from omegaconf.errors import OmegaConfBaseException
+
+    return isinstance(error, (HydraException, OmegaConfBaseException, UserError))
 
 
 def _use_job_cpus() -> None:
@@ -175,29 +187,69 @@ HYDRA_FLAGS = ("-m", "--multirun", "--cfg", "-c", "--help", "-h", "--hydra-help"
 
 
 def precheck(name: str, args: list[str]) -> None:
-    """Compose the config of a single run before Hydra does, so that a bad override, unknown key, wrong
-    type or missing group option ends in one line (exit 2) instead of Hydra's multi-line report.
-    Sweeps and Hydra's own flags are left to Hydra."""
-    from viewmaker_cli.errors import verbose
-
-    if verbose() or any(a.split("=")[0] in HYDRA_FLAGS for a in args):
+    """Compose and check the config of a single run before Hydra does, so that a bad override, unknown key,
+    wrong type, missing group option, unknown `+key` append, out-of-range value (validation.py) or output
+    folder that cannot be written (output_paths.py) ends in one line (exit 2) within about a second, instead of
+    Hydra's multi-line report or a traceback after torch is imported. Sweeps and Hydra's own flags are left
+    to Hydra (each job of a sweep checks its own config)."""
+    if any(a.split("=")[0] in HYDRA_FLAGS for a in args):
         return
     from hydra import compose, initialize_config_dir
     from hydra.core.global_hydra import GlobalHydra
 
     from viewmaker_cli.config import config_dir
+    from viewmaker_cli.output_paths import check_outputs
+    from viewmaker_cli.validation import check, check_appends
 
-    overrides = [a for a in args if not a.startswith("hydra.") and not a.startswith("hydra/")]
     try:
         with initialize_config_dir(config_dir=str(config_dir()), version_base=None, job_name=name):
-            compose(config_name=CONFIG_NAMES.get(name, name), overrides=overrides)
+            cfg = compose(config_name=CONFIG_NAMES.get(name, name), overrides=args, return_hydra_config=True)
     except Exception as error:  # Hydra and OmegaConf raise many types; all mean "this config is wrong"
         causes = [error]
         while causes[-1].__cause__ is not None and len(causes) < 4:
             causes.append(causes[-1].__cause__)
-        exit_with(UserError(condense("\n".join(dict.fromkeys(str(e) for e in causes)))))
+        message = unquoted_value(args) or condense("\n".join(dict.fromkeys(str(e) for e in causes)))
+        exit_with(UserError(message), cause=error)
     finally:
         GlobalHydra.instance().clear()
+    try:
+        check_appends(cfg, args)
+        check(name, cfg)
+        check_outputs(name, cfg, _run_dir(cfg))
+    except UserError as error:
+        exit_with(error)
+
+
+def _run_dir(cfg) -> str | None:
+    """hydra.run.dir as the run will have it; None when it needs the running app (a ${hydra:...} value)."""
+    try:
+        return str(cfg.hydra.run.dir)
+    except Exception:  # an interpolation only Hydra's job can resolve: Hydra makes the dir itself
+        return None
+
+
+def unquoted_value(args: list[str]) -> str | None:
+    """Hydra's lexer error for an unquoted value (a space the shell split on, ~, quotes, brackets, ...) as
+    one line that says how to quote it; None when every argument parses."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    parser = OverridesParser.create()
+    for i, arg in enumerate(args):
+        try:
+            parser.parse_override(arg)
+        except Exception as error:
+            reason = str(error).splitlines()[-1].strip() if str(error).strip() else type(error).__name__
+            before = args[i - 1] if i and "=" in args[i - 1] else None
+            if "=" not in arg and before is not None:  # `key=my dir` split by the shell into `key=my` and `dir`
+                key, _, value = before.partition("=")
+                return (f"'{arg}' is not KEY=VALUE: if it is the rest of {key}'s value (a space the shell split on), "
+                        f"quote the whole value: '{key}=\"{value} {arg}\"'")
+            key, sep, value = arg.partition("=")
+            if not sep:
+                return f"'{arg}' is not KEY=VALUE ({reason})"
+            return (f"cannot read {arg} ({reason}): quote the value, e.g. '{key}=\"{value}\"' "
+                    "(single quotes for the shell, double quotes for Hydra)")
+    return None
 
 
 def condense(message: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import traceback
 
 
 class UserError(Exception):
@@ -14,9 +15,10 @@ def verbose() -> bool:
     return os.environ.get("HYDRA_FULL_ERROR") == "1" or os.environ.get("VMK_VERBOSE") == "1"
 
 
-def exit_with(error: BaseException) -> None:
-    """Print `error` for a person and exit with code 2 (full traceback with HYDRA_FULL_ERROR=1)."""
+def exit_with(error: BaseException, cause: BaseException | None = None) -> None:
+    """Print `error` for a person and exit with code 2; with HYDRA_FULL_ERROR=1 the traceback comes first
+    (of `cause` when given: the exception `error` puts in words) and the exit code stays 2."""
     if verbose():
-        raise error
+        traceback.print_exception(cause or error, file=sys.stderr)
     print(f"vmk: error: {error}", file=sys.stderr)
     sys.exit(2)

@@ -15,6 +15,8 @@ PACKAGES = ("viewmaker_cli", "hydra_plugins")
 LAYERS = {
     "viewmaker_cli.errors": 1,
     "viewmaker_cli.config": 1,
+    "viewmaker_cli.validation": 1,
+    "viewmaker_cli.output_paths": 1,
     "viewmaker_cli.core": 1,
     "viewmaker_cli.data": 2,
     "viewmaker_cli.models": 2,

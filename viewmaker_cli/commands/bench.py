@@ -18,17 +18,16 @@ from rich.table import Table
 from viewmaker_cli.bench.modes import MODES, Setup, run_mode
 from viewmaker_cli.config import ModalityConfig, PretrainConfig, compose_group
 from viewmaker_cli.core.atomic import atomic_write_text
-from viewmaker_cli.core.compile import COMPILE_SETTINGS, compile_enabled
+from viewmaker_cli.core.compile import compile_enabled
 from viewmaker_cli.core.device import pick_device
 from viewmaker_cli.core.quiet import quiet_lightning
 from viewmaker_cli.data.speech.normalize import DATASET_STATS
 from viewmaker_cli.data.splits import model_space
-from viewmaker_cli.errors import UserError
-from viewmaker_cli.models.encoder import ARCHS, Normalizer
+from viewmaker_cli.models.encoder import Normalizer
 from viewmaker_cli.objectives.simclr import SimCLRConfig
 from viewmaker_cli.reporting.results import git_state, versions
+from viewmaker_cli.validation import bench_shape, check_bench
 from viewmaker_cli.views.families import build_views
-from viewmaker_cli.views.viewmaker import NORMS
 
 log = logging.getLogger("vmk")
 
@@ -40,43 +39,18 @@ SHAPES = {
 }
 # The dataset z-score SpecAugment needs for speech: LibriSpeech's (reference §3.2).
 SPEECH_META = dict(zip(("mean", "std"), DATASET_STATS["librispeech"], strict=True))
-PRECISIONS = ("32-true", "bf16-mixed")
 DATA_BYTES = 512 * 2**20  # the random training set: this much at most (the reference and vmk share it)
 BENCH_FILE = "bench.json"
 
 
 def parse_shape(text: str) -> tuple[tuple[int, ...], str, str]:
     """A preset name, or CxHxW / CxT (image modality, ResNet-18 small)."""
-    if text in SHAPES:
-        return SHAPES[text]
-    try:
-        shape = tuple(int(v) for v in str(text).lower().split("x"))
-    except ValueError:
-        shape = ()
-    if len(shape) not in (2, 3) or min(shape) < 1:
-        raise UserError(f"bench.shape={text} is not a preset ({', '.join(SHAPES)}) or a shape like 3x32x32 / 6x100")
-    return shape, "image", "resnet18_small"
+    shape = bench_shape(text)
+    return SHAPES[text] if shape is None else (shape, "image", "resnet18_small")
 
 
 def validate(cfg: DictConfig) -> None:
-    b = cfg.bench
-    if b.batch_size < 2:
-        raise UserError(f"bench.batch_size must be at least 2 (contrastive views need negatives), got {b.batch_size}")
-    if b.steps < 1 or b.warmup < 0:
-        raise UserError(f"bench.steps must be >= 1 and bench.warmup >= 0, got {b.steps} and {b.warmup}")
-    unknown = [m for m in b.modes if m not in MODES]
-    if unknown or not b.modes:
-        raise UserError(f"bench.modes={list(b.modes)}: choose one or more of {', '.join(MODES)}")
-    if b.compile not in COMPILE_SETTINGS:
-        raise UserError(f"bench.compile={b.compile} is not supported (choose from: auto, true, false)")
-    if b.precision is not None and b.precision not in PRECISIONS:
-        raise UserError(f"bench.precision={b.precision} is not supported (choose from: {', '.join(PRECISIONS)})")
-    if cfg.model.arch not in ("auto", *ARCHS):
-        raise UserError(f"model.arch={cfg.model.arch} is not supported (choose from: auto, {', '.join(ARCHS)})")
-    if cfg.views.norm not in NORMS:
-        raise UserError(f"views.norm={cfg.views.norm} is not supported (choose from: {', '.join(NORMS)})")
-    if not cfg.budget > 0:
-        raise UserError(f"budget must be a positive number (the mean |delta| per example), got {cfg.budget}")
+    check_bench(cfg)  # validation.py: as cli.precheck did, before torch
 
 
 def pretrain_config(cfg: DictConfig, modality: str, arch: str) -> dict:

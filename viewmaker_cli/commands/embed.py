@@ -9,21 +9,7 @@ from pathlib import Path
 from omegaconf import DictConfig
 
 from viewmaker_cli.core.device import pick_device
-from viewmaker_cli.errors import UserError
-from viewmaker_cli.training.saved_run import check_ckpt_given
-
-LAYERS = ("pooled", "prepool", "embedding")  # embedding: the head's output, what the objective saw
-SPLITS = ("train", "test")
-
-
-def validate(cfg: DictConfig) -> None:
-    if cfg.layer not in LAYERS:
-        raise UserError(f"layer={cfg.layer} is not supported (choose from: {', '.join(LAYERS)})")
-    unknown = [s for s in cfg.splits if s not in SPLITS]
-    if unknown or not cfg.splits or len(set(cfg.splits)) != len(cfg.splits):
-        raise UserError(f"splits={list(cfg.splits)}: give each of {', '.join(SPLITS)} at most once, e.g. splits=[test]")
-    if cfg.batch_size < 1:
-        raise UserError(f"batch_size must be at least 1, got {cfg.batch_size}")
+from viewmaker_cli.validation import EMBED_LAYERS, check_embed
 
 
 def features(pretrained, x, layer: str, batch_size: int):
@@ -41,12 +27,11 @@ def features(pretrained, x, layer: str, batch_size: int):
 
 def layer_dims(pretrained, x) -> dict[str, int]:
     """Length of each layer's feature vector, measured on one example (front ends change the input's shape)."""
-    return {layer: features(pretrained, x[:1], layer, 1).shape[1] for layer in LAYERS}
+    return {layer: features(pretrained, x[:1], layer, 1).shape[1] for layer in EMBED_LAYERS}
 
 
 def run(cfg: DictConfig) -> dict:
-    check_ckpt_given(cfg, "embed")
-    validate(cfg)
+    check_embed(cfg)  # as cli.precheck did, before torch
     device = pick_device(cfg.device)
     import numpy as np
     from hydra.core.hydra_config import HydraConfig

@@ -13,13 +13,8 @@ from omegaconf import DictConfig, OmegaConf
 
 from viewmaker_cli.core import slurm
 from viewmaker_cli.core.quiet import quiet_lightning
-from viewmaker_cli.errors import UserError
-from viewmaker_cli.evaluation.kinds import KINDS
 from viewmaker_cli.evaluation.probe_run import probe_with_baseline
 from viewmaker_cli.evaluation.settings import check_probe_config
-from viewmaker_cli.models.encoder import ARCHS
-from viewmaker_cli.models.resnet import FEATURE_LAYERS
-from viewmaker_cli.objectives.table import OBJECTIVES
 from viewmaker_cli.reporting.console import print_run_table
 from viewmaker_cli.reporting.hparams import log_hparams
 from viewmaker_cli.reporting.results import write_results
@@ -36,49 +31,16 @@ from viewmaker_cli.training.trainer import (
     train_batches,
     trainer_kwargs,
 )
-from viewmaker_cli.views.viewmaker import NORMS
+from viewmaker_cli.validation import check_pretrain
 
 log = logging.getLogger("vmk")
 
-SUPPORTED = {
-    "views.name": ("learned", "expert", "combined", "noise"),
-    "views.update": ("alternating", "simultaneous"),
-    "views.norm": NORMS,
-    "objective.name": tuple(OBJECTIVES),
-    "model.arch": tuple(ARCHS),
-    "probe.layer": FEATURE_LAYERS,
-    "probe.kind": KINDS,
-    "trainer.strategy": ("auto", "ddp"),
-    "trainer.compile": ("auto", True, False),
-}
-
-
-def validate(cfg: DictConfig) -> None:
-    """Reject values Hydra's types cannot: one line naming the key, the value and what is allowed."""
-    if not cfg.budget > 0:
-        raise UserError(f"budget must be a positive number (the mean |delta| per example), got {cfg.budget}")
-    for key, allowed in SUPPORTED.items():
-        value = OmegaConf.select(cfg, key)
-        if value not in allowed:
-            raise UserError(f"{key}={value} is not supported (choose from: {', '.join(map(str, allowed))})")
-    if cfg.trainer.num_nodes < 1:
-        raise UserError(f"trainer.num_nodes must be at least 1 (the machines the run trains on), got {cfg.trainer.num_nodes}")
-    if cfg.data.batch_size < 2:
-        raise UserError(f"data.batch_size must be at least 2 (contrastive views need negatives), got {cfg.data.batch_size}")
-    alternating = cfg.views.name in ("learned", "combined") and cfg.views.update == "alternating"
-    if OmegaConf.select(cfg, "objective.double_update", default=False) and not alternating:
-        raise UserError(
-            "objective.double_update=true is the authors' second bank write after the viewmaker's own pass, which "
-            f"only alternating learned views have (views={cfg.views.name}, views.update={cfg.views.update}): drop it"
-        )
-
-
 def run(cfg: DictConfig) -> dict:
     start = time.perf_counter()
-    validate(cfg)
+    check_pretrain(cfg)  # cli.precheck ran it before Hydra; a sweep's job composes its own config
     config = OmegaConf.to_container(cfg, resolve=True)  # what everything below the commands takes
     ddp.check_srun_tasks(config["trainer"])
-    if cfg.probe.enabled:  # a probe setting a user got wrong fails now, not after pretraining
+    if cfg.probe.enabled:  # what needs the data (transfer sets, CIFAR-10-C) fails now, not after pretraining
         check_probe_config(config["probe"], cfg.modality.name, cfg.data.root)
     run_dir = Path(HydraConfig.get().runtime.output_dir)
     # Before the data loads: a rerun in a finished run's dir, or a second process on a live one, stops here.

@@ -15,12 +15,13 @@ from viewmaker_cli.evaluation.probe_run import probe_with_baseline
 from viewmaker_cli.evaluation.settings import check_probe_config
 from viewmaker_cli.reporting.console import print_run_table
 from viewmaker_cli.reporting.results import write_results
-from viewmaker_cli.training.saved_run import check_ckpt_given, load_run
+from viewmaker_cli.training.saved_run import load_run
+from viewmaker_cli.validation import check_probe_command
 
 
 def run(cfg: DictConfig) -> dict:
     start = time.perf_counter()
-    check_ckpt_given(cfg, "probe")
+    check_probe_command(cfg)  # as cli.precheck did
     resolved = OmegaConf.to_container(cfg, resolve=True)
     device = accelerator_device(cfg.trainer.accelerator)
 

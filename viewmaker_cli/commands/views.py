@@ -9,27 +9,11 @@ from pathlib import Path
 from omegaconf import DictConfig
 
 from viewmaker_cli.core.device import pick_device
-from viewmaker_cli.errors import UserError
-from viewmaker_cli.training.saved_run import check_ckpt_given
-
-SPLITS = ("test", "train")
-
-
-def validate(cfg: DictConfig) -> None:
-    for key in ("n", "num_views", "frames", "frame_ms", "tile_px"):
-        if cfg[key] < 1:
-            raise UserError(f"{key} must be at least 1, got {cfg[key]}")
-    if cfg.split not in SPLITS:
-        raise UserError(f"split={cfg.split} is not supported (choose from: {', '.join(SPLITS)})")
-    import matplotlib
-
-    if cfg.cmap not in matplotlib.colormaps:
-        raise UserError(f"cmap={cfg.cmap} is not a matplotlib colormap (e.g. magma, viridis, gray)")
+from viewmaker_cli.validation import check_views
 
 
 def run(cfg: DictConfig) -> dict:
-    check_ckpt_given(cfg, "views")
-    validate(cfg)
+    check_views(cfg)  # as cli.precheck did, before torch
     device = pick_device(cfg.device)
     import torch
     from hydra.core.hydra_config import HydraConfig

@@ -4,16 +4,16 @@ run's resolved config: a plain dict, the one form evaluation takes."""
 
 from __future__ import annotations
 
+from omegaconf import OmegaConf
+
 from viewmaker_cli.data.catalog import DATASETS
 from viewmaker_cli.errors import UserError
-from viewmaker_cli.evaluation.few_label import check_fraction
-from viewmaker_cli.evaluation.kinds import KINDS, KindProtocol
+from viewmaker_cli.evaluation.kinds import KindProtocol
 from viewmaker_cli.evaluation.knn import KnnProtocol
 from viewmaker_cli.evaluation.linear_probe import ProbeProtocol
 from viewmaker_cli.evaluation.paper_probe import PaperProtocol
-from viewmaker_cli.evaluation.robustness import check_severities
 from viewmaker_cli.evaluation.transfer import check_names
-from viewmaker_cli.models.resnet import FEATURE_LAYERS
+from viewmaker_cli.validation import check_probe
 from viewmaker_cli.views.families import DEFAULT_EXPERT
 
 VIEWS = {
@@ -30,27 +30,9 @@ def kinds(probe: dict) -> list[str]:
 
 
 def check_probe_config(probe: dict, modality: str, data_root: str | None = None) -> None:
-    """Every probe setting a user can get wrong, as one line (exit 2), before anything is trained."""
-    for kind in kinds(probe):
-        if kind not in KINDS:
-            key = "probe.kind" if kind == probe["kind"] else "probe.also"
-            raise UserError(f"{key}: unknown probe kind {kind!r} (choose from: {', '.join(KINDS)})")
-    paper = probe["paper"]
-    layers = [probe["layer"], paper["image"]["layer"], paper["image_transfer"]["layer"], paper["audio"]["layer"],
-              paper["sensor"]["layer"]]
-    for layer in layers:
-        if layer not in FEATURE_LAYERS:
-            raise UserError(f"probe layer {layer!r} is not supported (choose from: {', '.join(FEATURE_LAYERS)})")
-    k, temperature = probe["knn_k"], probe["knn_temperature"]
-    if k < 1 or temperature <= 0:
-        raise UserError(f"probe.knn_k must be >= 1 and probe.knn_temperature > 0, got {k} and {temperature}")
-    check_fraction(probe["label_fraction"])
-    check_severities(probe["severities"])
-    examples = probe["corruption_examples"]
-    if examples is not None and examples < 1:
-        raise UserError(f"probe.corruption_examples must be at least 1 (or null for all), got {examples}")
-    if (probe["corruptions"] or probe["cifar10c_root"]) and modality != "image":
-        raise UserError(f"probe.corruptions and probe.cifar10c_root are for image data; this run is modality={modality}")
+    """Every probe setting a user can get wrong, as one line (exit 2), before anything is trained: the values
+    (validation.py, also run by cli.precheck), then what needs the disk (CIFAR-10-C's files, transfer sets)."""
+    check_probe(OmegaConf.create({"probe": probe}), modality)
     if probe["cifar10c_root"]:
         from viewmaker_cli.evaluation.cifar10c import find_root
 
