@@ -187,43 +187,88 @@ HYDRA_FLAGS = ("-m", "--multirun", "--cfg", "-c", "--help", "-h", "--hydra-help"
 
 
 def precheck(name: str, args: list[str]) -> None:
-    """Compose and check the config of a single run before Hydra does, so that a bad override, unknown key,
-    wrong type, missing group option, unknown `+key` append, out-of-range value (validation.py) or output
-    folder that cannot be written (output_paths.py) ends in one line (exit 2) within about a second, instead of
-    Hydra's multi-line report or a traceback after torch is imported. Sweeps and Hydra's own flags are left
-    to Hydra (each job of a sweep checks its own config)."""
-    if any(a.split("=")[0] in HYDRA_FLAGS for a in args):
+    """Compose and check the config before Hydra does, so that a bad override, unknown key, wrong type,
+    missing group option, unknown `+key` append, out-of-range value (validation.py) or output folder that
+    cannot be written (output_paths.py) ends in one line (exit 2) within about a second, instead of Hydra's
+    multi-line report or a traceback after torch is imported. A sweep (-m) is checked on a few of its jobs
+    that hold every swept value between them; other Hydra flags (--help, --cfg, ...) are left to Hydra."""
+    SWEEP = ("-m", "--multirun")
+    if any(a.split("=")[0] in HYDRA_FLAGS and a not in SWEEP for a in args):
         return
+    overrides = [a for a in args if a not in SWEEP]
+    if len(overrides) < len(args):
+        if any(a.startswith("hydra/sweeper=") for a in args):
+            return  # another sweeper's search space: only it can expand it
+        unreadable = unquoted_value(overrides)
+        if unreadable:
+            exit_with(UserError(unreadable))
+        jobs = _covering_jobs(overrides)
+        for job in jobs or []:
+            _check_config(name, job, sweep=True)
+        return
+    _check_config(name, overrides, sweep=False)
+
+
+def _covering_jobs(overrides: list[str], limit: int = 8) -> list[list[str]] | None:
+    """The overrides of a few of the sweep's jobs that hold every swept value between them (as Hydra's basic
+    sweeper expands them); None when the sweep is not one it expands (Hydra then reports it)."""
+    from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    try:
+        parsed = OverridesParser.create().parse_overrides(overrides)
+        jobs = [job for batch in BasicSweeper.split_arguments(parsed, None) for job in batch]
+    except Exception:
+        return None
+    seen: set[str] = set()
+    chosen = []
+    for job in jobs:
+        if not seen.issuperset(job):
+            chosen.append(job)
+            seen.update(job)
+        if len(chosen) == limit:
+            break
+    return chosen
+
+
+def _check_config(name: str, overrides: list[str], sweep: bool) -> None:
+    """precheck of one run's (or one sweep job's) overrides."""
     from hydra import compose, initialize_config_dir
     from hydra.core.global_hydra import GlobalHydra
 
     from viewmaker_cli.config import config_dir
-    from viewmaker_cli.output_paths import check_outputs
+    from viewmaker_cli.output_paths import check_outputs, check_writable_dir
     from viewmaker_cli.validation import check, check_appends
 
     try:
         with initialize_config_dir(config_dir=str(config_dir()), version_base=None, job_name=name):
-            cfg = compose(config_name=CONFIG_NAMES.get(name, name), overrides=args, return_hydra_config=True)
+            cfg = compose(config_name=CONFIG_NAMES.get(name, name), overrides=overrides, return_hydra_config=True)
     except Exception as error:  # Hydra and OmegaConf raise many types; all mean "this config is wrong"
         causes = [error]
         while causes[-1].__cause__ is not None and len(causes) < 4:
             causes.append(causes[-1].__cause__)
-        message = unquoted_value(args) or condense("\n".join(dict.fromkeys(str(e) for e in causes)))
+        message = unquoted_value(overrides) or condense("\n".join(dict.fromkeys(str(e) for e in causes)))
+        if sweep:
+            message = f"{message} (in the sweep's job {' '.join(overrides)})"
         exit_with(UserError(message), cause=error)
     finally:
         GlobalHydra.instance().clear()
     try:
-        check_appends(cfg, args)
+        check_appends(cfg, overrides)
         check(name, cfg)
-        check_outputs(name, cfg, _run_dir(cfg))
+        check_outputs(name, cfg, None if sweep else _run_dir(cfg))
+        if sweep:
+            sweep_dir = _run_dir(cfg, "sweep")
+            if sweep_dir is not None:
+                check_writable_dir(sweep_dir, "hydra.sweep.dir", "choose another with hydra.sweep.dir=DIR")
     except UserError as error:
         exit_with(error)
 
 
-def _run_dir(cfg) -> str | None:
-    """hydra.run.dir as the run will have it; None when it needs the running app (a ${hydra:...} value)."""
+def _run_dir(cfg, mode: str = "run") -> str | None:
+    """hydra.run.dir (or hydra.sweep.dir) as the run will have it; None when it needs the running app."""
     try:
-        return str(cfg.hydra.run.dir)
+        return str(cfg.hydra[mode].dir)
     except Exception:  # an interpolation only Hydra's job can resolve: Hydra makes the dir itself
         return None
 

@@ -98,7 +98,7 @@ def test_audio_paper_probe_with_specaugment_on_log_mels():
     ({"transfer": ["mnist"]}, "probe.transfer: mnist not found"),
     ({"transfer": ["basic_motions"]}, "basic_motions is sensor data, this encoder is for image data"),
     ({"cifar10c_root": "/nonexistent"}, "CIFAR-10-C not found"),
-    ({"knn_k": 0}, "probe.knn_k must be >= 1"),
+    ({"knn_k": 0}, "probe.knn_k must be at least 1"),
 ])
 def test_probe_settings_are_checked_before_anything_runs(settings, message):
     with pytest.raises(UserError, match=message):
