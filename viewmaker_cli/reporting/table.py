@@ -34,8 +34,10 @@ def find_runs(dirs: list[str]) -> list[dict]:
         for path in sorted(base.rglob(RESULTS_FILE), key=_natural):
             try:
                 record = json.loads(path.read_text())
-            except (OSError, json.JSONDecodeError) as error:
+            except (OSError, ValueError) as error:  # ValueError: not JSON, or not text at all
                 raise UserError(f"{path}: not a readable results file ({error})") from None
+            if not isinstance(record, dict):
+                raise UserError(f"{path}: not a vmk results file (a JSON {type(record).__name__}, not an object)")
             record["_run"] = str(path.parent.relative_to(base)) if path.parent != base else base.name
             record["_overrides"] = _overrides(path.parent)
             records.append(record)
