@@ -11,8 +11,13 @@ from typing import Any
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 
+from viewmaker_cli.core import job_dirname
 from viewmaker_cli.errors import UserError
 from viewmaker_cli.reporting.failed_jobs import report_failed_results
+
+# A job process of any launcher (parallel, submitit) unpickles this callback before it resolves
+# hydra.sweep.subdir, whose resolver lives outside Hydra: register it here, as Hydra registers `now`.
+job_dirname.register()
 
 
 class SweepReport(Callback):
