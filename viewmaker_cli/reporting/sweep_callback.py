@@ -37,7 +37,7 @@ class SweepReport(Callback):
         from viewmaker_cli.reporting.report import write_report
 
         try:
-            write_report([str(sweep_dir)], write=True, plot=self.plot)
+            write_report([str(sweep_dir)], write=True, plot=self.plot, compact=True)
         except UserError as error:
             print(f"vmk: no sweep table: {error}", file=sys.stderr)
         except Exception as error:  # the jobs' results are safe on disk: a table bug must not fail the sweep
