@@ -16,7 +16,7 @@ WIDTH = 100
 
 
 def _override_keys(groups) -> set[str]:
-    return {o.split("=", 1)[0].lstrip("+~").split("/")[-1] for g in groups for o in g.overrides}
+    return {o.split("=", 1)[0].lstrip("+~") for g in groups for o in g.overrides}
 
 
 def compact_table(records: list[dict]) -> Table:
