@@ -8,7 +8,7 @@ from PIL import Image
 from viewmaker_cli.data.images import image_folder
 
 TINY = ["model.width=4", "views.width=4", "views.num_res_blocks=1", "data.batch_size=4", "trainer.max_steps=1",
-        "trainer.image_every_n_steps=0", "probe.epochs=1", "probe.also=[]", "probe.baseline=false"]
+        "trainer.image_every_n_steps=0", "probe.enabled=false"]  # the probe command reads the data below
 
 
 def write_pngs(root: Path) -> None:
