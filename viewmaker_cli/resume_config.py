@@ -22,6 +22,7 @@ from viewmaker_cli.training.run_dir import KEPT_DIR
 # at the end, and the resume itself. Anything else would train another run than the one in the dir.
 MAY_CHANGE = ("resume", "ckpt_path", "trainer.max_steps", "trainer.max_epochs", "trainer.log_every_n_steps",
               "trainer.image_every_n_steps", "trainer.checkpoint_every_n_steps", "trainer.keep_checkpoints", "probe")
+STARTS = ("resume", "ckpt_path")
 SWEEP_FLAGS = ("-m", "--multirun")
 
 
@@ -47,7 +48,9 @@ def resumed_args(args: list[str]) -> list[str]:
         return args
     saved_overrides, saved_config = saved
     given = [a for a in args if is_config_override(a)]
-    replay = [o for o in saved_overrides if key_of(o) not in {key_of(a) for a in given}]
+    # Not replayed: what this command gives anew, and how the run's first process started (a run started from
+    # ckpt_path=FILE continues from its own last checkpoint, not from FILE again).
+    replay = [o for o in saved_overrides if key_of(o) not in {key_of(a) for a in given} | set(STARTS)]
     _check_unchanged(run_dir, replay, given, saved_config)
     return [*replay, *args]
 
