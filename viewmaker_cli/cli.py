@@ -11,6 +11,8 @@ import sys
 from typing import Callable
 
 from viewmaker_cli.errors import UserError, exit_with
+from viewmaker_cli.home_paths import expand_home
+from viewmaker_cli.resume_config import resumed_args
 
 # name -> (module:function run with the composed config, one-line description)
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -65,7 +67,7 @@ def _report_args(args: list[str]) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    args = list(sys.argv[1:] if argv is None else argv)
+    args = command_line(list(sys.argv[1:] if argv is None else argv))
     if not args or args[0] in ("-h", "--help", "help"):
         print(usage())
         sys.exit(0 if args else 2)
@@ -82,6 +84,18 @@ def main(argv: list[str] | None = None) -> None:
     if name == "report":
         rest = _report_args(rest)
     run_hydra_app(name, rest)
+
+
+def command_line(args: list[str]) -> list[str]:
+    """The arguments as vmk reads them: a `~` that starts a path expanded (home_paths.py); `vmk pretrain
+    hydra.run.dir=DIR resume=true` with the run's own overrides in front (resume_config.py)."""
+    args = expand_home(args)
+    if args[:1] == ["pretrain"]:
+        try:
+            args = ["pretrain", *resumed_args(args[1:])]
+        except UserError as error:
+            exit_with(error)
+    return args
 
 
 def run_hydra_app(name: str, args: list[str]) -> None:

@@ -13,7 +13,7 @@ from typing import Any, Dict, List, Optional
 from hydra.core.config_store import ConfigStore
 from omegaconf import MISSING, DictConfig, OmegaConf
 
-from viewmaker_cli.core import slurm
+from viewmaker_cli.core import job_dirname, slurm
 
 
 def config_dir() -> Path:
@@ -307,6 +307,7 @@ class BenchConfig:
 
 def register() -> None:
     OmegaConf.register_new_resolver("slurm_step_or", slurm.step_or, replace=True)  # hydra.run.dir's default
+    job_dirname.register()  # hydra.sweep.subdir's
     cs = ConfigStore.instance()
     cs.store(name="bench_schema", node=BenchConfig)
     cs.store(name="pretrain_schema", node=PretrainConfig)

@@ -5,15 +5,17 @@ from __future__ import annotations
 import sys
 
 import torch
+import yaml
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from viewmaker_cli.data.catalog import DATASETS, get_info, load_dataset
+from viewmaker_cli.data.catalog import DATASETS, data_config, get_info, load_configured
 from viewmaker_cli.data.splits import model_space
 from viewmaker_cli.errors import UserError
 
-USAGE = "usage: vmk data list [root=DIR] | vmk data prepare NAME [root=DIR] [download=true] [pad_to=N] | vmk data check NAME [...]"
+USAGE = ("usage: vmk data list [root=DIR] | vmk data prepare NAME [root=DIR] [download=true] [pad_to=N] [options.KEY=VALUE]"
+         " | vmk data check NAME [...]")
 OPTIONS = {"root": str, "download": lambda v: v.lower() in ("1", "true", "yes"), "pad_to": lambda v: None if v in ("null", "none") else int(v)}
 
 
@@ -25,8 +27,11 @@ def parse(args: list[str]) -> tuple[list[str], dict]:
             continue
         key, value = arg.split("=", 1)
         key = key.removeprefix("data.")
+        if key.startswith("options.") and len(key) > len("options."):  # data.options.KEY as in vmk pretrain
+            options.setdefault("options", {})[key.removeprefix("options.")] = yaml.safe_load(value)
+            continue
         if key not in OPTIONS:
-            raise UserError(f"unknown option {key!r} for vmk data (known: {', '.join(OPTIONS)})")
+            raise UserError(f"unknown option {key!r} for vmk data (known: {', '.join(OPTIONS)}, options.KEY)")
         try:
             options[key] = OPTIONS[key](value)
         except ValueError:
@@ -48,8 +53,19 @@ def list_datasets(root: str | None, console: Console) -> None:
     console.print(table)
 
 
+def load(name: str, options: dict):
+    """Dataset `name` read as `vmk pretrain data=NAME` reads it: conf/data/NAME.yaml composed as pretrain
+    composes it, with the command line's settings on top, through the same loading call, hence the same
+    prepared cache entry."""
+    data = data_config(name)
+    get_info(data["name"])
+    data.update({k: v for k, v in options.items() if k != "options"})
+    data["options"] = {**(data.get("options") or {}), **options.get("options", {})}
+    return load_configured(data, get_info(data["name"]).modality)
+
+
 def check(name: str, options: dict, console: Console) -> None:
-    splits = load_dataset(name, **options)
+    splits = load(name, options)
     table = Table(title=f"{name}: {splits.source}")
     for column in ("split", "examples", "shape", "dtype", "NaN/Inf", "mean", "std", "per-class counts"):
         table.add_column(column, overflow="fold")
@@ -75,9 +91,8 @@ def main(args: list[str]) -> None:
         return
     if action not in ("prepare", "check") or len(names) != 1:
         raise UserError(USAGE.removeprefix("usage: "))
-    get_info(names[0])
     if action == "prepare":
-        splits = load_dataset(names[0], **options)
+        splits = load(names[0], options)
         console.print(f"{names[0]}: {len(splits.train_y)} train / {len(splits.test_y)} test, "
                       f"{'x'.join(map(str, splits.input_shape))}, prepared from {splits.source}")
     else:

@@ -66,6 +66,29 @@ def config_options(data: Mapping, modality: str) -> dict:
     return options
 
 
+def data_config(name: str) -> dict:
+    """The `data` block a command composes for `data=<name>` (conf/data/<name>.yaml, its defaults list
+    followed by Hydra) over the DataConfig schema, as a plain dict; the schema's defaults for a dataset
+    without a YAML of its own."""
+    from hydra.errors import MissingConfigException
+    from omegaconf import OmegaConf
+
+    from viewmaker_cli.config import DataConfig, compose_group
+
+    try:
+        data = compose_group("data", name)
+    except MissingConfigException:
+        data = {"name": name}
+    return OmegaConf.to_container(OmegaConf.merge(OmegaConf.structured(DataConfig), data))
+
+
+def load_configured(data: Mapping, modality: str) -> Splits:
+    """The splits a composed `data` config section names. `vmk pretrain`, `vmk probe` and `vmk data prepare`
+    all load through here, so they read and write the same prepared cache entry."""
+    return load_dataset(data["name"], root=data["root"], download=data["download"], pad_to=data["pad_to"],
+                        options=config_options(data, modality))
+
+
 def call_loader(info: DatasetInfo, options: dict) -> Splits:
     """The loader with `options`; an option it does not take is the user's to fix, in one line."""
     accepted = inspect.signature(info.loader).parameters

@@ -8,26 +8,12 @@ Inputs must have the shape the encoder was trained on; images are adapted as the
 from __future__ import annotations
 
 import torch
-from hydra.errors import MissingConfigException
-from omegaconf import OmegaConf
 from torch import Tensor
 from torch.nn import functional as F
 
-from viewmaker_cli.config import DataConfig, compose_group
 from viewmaker_cli.data import Splits, load_dataset
-from viewmaker_cli.data.catalog import DATASETS, config_options
+from viewmaker_cli.data.catalog import DATASETS, config_options, data_config
 from viewmaker_cli.errors import UserError
-
-
-def data_config(name: str) -> dict:
-    """The `data` block a command composes for `data=<name>` (conf/data/<name>.yaml, its defaults list
-    followed by Hydra) over the DataConfig schema, as a plain dict; the schema's defaults for a dataset
-    without a YAML of its own."""
-    try:
-        data = compose_group("data", name)
-    except MissingConfigException:
-        data = {"name": name}
-    return OmegaConf.to_container(OmegaConf.merge(OmegaConf.structured(DataConfig), data))
 
 
 def check_names(names: list[str]) -> None:

@@ -12,8 +12,9 @@ from viewmaker_cli.reporting.table import csv_text, find_runs, markdown
 PLOT_FILE = "budget_sweep.png"
 
 
-def write_report(dirs: list[str], write: bool = True, plot: bool = True) -> list[Path]:
-    """Print the table of every run under `dirs`; with `write`, put the files into the first dir.
+def write_report(dirs: list[str], write: bool = True, plot: bool = True, compact: bool = False) -> list[Path]:
+    """Print the table of every run under `dirs` (with `compact`, only the columns that set configurations
+    apart and the headline metrics); with `write`, put the files, with every column, into the first dir.
     Returns the files written."""
     if not dirs:
         raise UserError("no directory given: vmk report DIR [DIR...] (e.g. vmk report outputs/multirun)")
@@ -21,7 +22,12 @@ def write_report(dirs: list[str], write: bool = True, plot: bool = True) -> list
     if not records:
         raise UserError(f"no results.json found under {', '.join(map(str, dirs))}")
     table = markdown(records)
-    print(table, end="")
+    if compact:
+        from viewmaker_cli.reporting.sweep_console import print_compact_table
+
+        print_compact_table(records)
+    else:
+        print(table, end="")
     if not write:
         return []
     out = Path(dirs[0]).expanduser()

@@ -11,8 +11,13 @@ from typing import Any
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 
+from viewmaker_cli.core import job_dirname
 from viewmaker_cli.errors import UserError
 from viewmaker_cli.reporting.failed_jobs import report_failed_results
+
+# A job process of any launcher (parallel, submitit) unpickles this callback before it resolves
+# hydra.sweep.subdir, whose resolver lives outside Hydra: register it here, as Hydra registers `now`.
+job_dirname.register()
 
 
 class SweepReport(Callback):
@@ -32,7 +37,7 @@ class SweepReport(Callback):
         from viewmaker_cli.reporting.report import write_report
 
         try:
-            write_report([str(sweep_dir)], write=True, plot=self.plot)
+            write_report([str(sweep_dir)], write=True, plot=self.plot, compact=True)
         except UserError as error:
             print(f"vmk: no sweep table: {error}", file=sys.stderr)
         except Exception as error:  # the jobs' results are safe on disk: a table bug must not fail the sweep

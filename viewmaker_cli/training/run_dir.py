@@ -5,6 +5,9 @@
 - While a run trains, it holds an exclusive lock on `.vmk.lock` in its dir (flock: the kernel drops it
   when the process ends, however it ends, so a lock left by a dead process is simply taken over). The file
   says who holds it, for the message a second process gets.
+- The run that claims the dir keeps a copy of its composed config and overrides in `.vmk/` (Hydra rewrites
+  `.hydra/` at every start, even of a command that then stops): `resume=true` continues with them
+  (resume_config.py).
 
 Only the first process of a run checks and locks: the other DDP ranks (started by Lightning, srun or
 torchrun) write into the same dir as part of the same run.
@@ -18,9 +21,11 @@ import os
 import socket
 from pathlib import Path
 
+from viewmaker_cli.core.atomic import atomic_write_text
 from viewmaker_cli.errors import UserError
 
 LOCK_FILE = ".vmk.lock"
+KEPT_DIR = ".vmk"  # the config the run trains with: config.yaml and overrides.yaml, copied from .hydra/
 RUN_FILES = ("results.json", "checkpoints/last.ckpt")
 _held: dict[Path, object] = {}  # run dir -> its open lock file in this process (closing it would drop the lock)
 
@@ -44,6 +49,7 @@ def claim(run_dir: Path, continues: bool) -> None:
             "a fresh dir (hydra.run.dir=DIR, or leave hydra.run.dir out for a new timestamped dir)"
         )
     run_dir = run_dir.resolve()
+    keep_config(run_dir)
     if run_dir in _held:  # this process's own earlier run of the dir (a sweep or a test running in-process)
         return
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -60,3 +66,12 @@ def claim(run_dir: Path, continues: bool) -> None:
     lock.write(json.dumps({"pid": os.getpid(), "host": socket.gethostname()}))
     lock.flush()
     _held[run_dir] = lock
+
+
+def keep_config(run_dir: Path) -> None:
+    """Copy the config Hydra composed for this process (`.hydra/`) to `.vmk/`, where no later start rewrites it."""
+    for name in ("config.yaml", "overrides.yaml"):
+        source = run_dir / ".hydra" / name
+        if source.is_file():
+            (run_dir / KEPT_DIR).mkdir(exist_ok=True)
+            atomic_write_text(run_dir / KEPT_DIR / name, source.read_text())

@@ -24,8 +24,7 @@ def load_run(cfg: DictConfig, device: torch.device, before_data: Callable[[dict,
     """(pretrained networks, data config used, splits) for `cfg.ckpt` and `cfg.data` (`data.name` empty: the
     pretraining run's data). `before_data(run config, data config)` checks settings before the data is read;
     UserError when the data cannot feed the checkpoint's encoder."""
-    from viewmaker_cli.data import load_dataset
-    from viewmaker_cli.data.catalog import config_options, get_info
+    from viewmaker_cli.data.catalog import get_info, load_configured
     from viewmaker_cli.training.pretrained import load_pretrained
 
     if cfg.data.name:
@@ -35,10 +34,7 @@ def load_run(cfg: DictConfig, device: torch.device, before_data: Callable[[dict,
     data = OmegaConf.to_container(cfg.data) if cfg.data.name else config["data"]
     if before_data is not None:
         before_data(config, data)
-    splits = load_dataset(
-        data["name"], root=data["root"], download=data["download"], pad_to=data["pad_to"],
-        options=config_options(data, config["modality"]["name"]),
-    )
+    splits = load_configured(data, config["modality"]["name"])
     expected, found = tuple(pretrained.input_shape), tuple(splits.input_shape)
     if found != expected:
         raise UserError(

@@ -15,9 +15,9 @@ from omegaconf import DictConfig, OmegaConf
 
 from viewmaker_cli.core import slurm
 from viewmaker_cli.core.device import default_precision
-from viewmaker_cli.data import Splits, load_dataset
+from viewmaker_cli.data import Splits
 from viewmaker_cli.data.batches import StoredBatches, TrainBatches, WindowBatches
-from viewmaker_cli.data.catalog import config_options, get_info
+from viewmaker_cli.data.catalog import config_options, get_info, load_configured
 from viewmaker_cli.data.speech.frontend import LogMelFrontend
 from viewmaker_cli.data.splits import model_space
 from viewmaker_cli.errors import UserError
@@ -32,10 +32,7 @@ def data_options(cfg: DictConfig) -> dict:
 
 
 def load_splits(cfg: DictConfig) -> Splits:
-    splits = load_dataset(
-        cfg.data.name, root=cfg.data.root, download=cfg.data.download, pad_to=cfg.data.pad_to,
-        options=data_options(cfg),
-    )
+    splits = load_configured(OmegaConf.to_container(cfg.data), cfg.modality.name)
     if splits.modality != cfg.modality.name:
         raise UserError(
             f"data={cfg.data.name} is {splits.modality} data but modality={cfg.modality.name}: "
