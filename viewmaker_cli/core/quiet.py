@@ -16,6 +16,9 @@ def quiet_lightning() -> None:
     # vmk's batches resume at the checkpoint's step by themselves (data/batches.py: start_at), which Lightning
     # cannot see: its warning that a mid-epoch resume may be unreliable does not apply.
     warnings.filterwarnings("ignore", message=r".*your dataloader is not resumable.*")
+    # vmk's step is both networks' updates (manual optimisation); a checkpoint after the step is what a resumed
+    # run continues from, not the "pre-optimization state" Lightning's multi-line warning offers to keep.
+    warnings.filterwarnings("ignore", message=r".*Using ModelCheckpoint with manual optimization and every_n_train_steps.*")
     if not slurm.in_job():
         # Lightning warns on any machine with `srun` installed (every HPC login node, and this machine once its
         # local SLURM is installed) that it is not used; it only applies inside a SLURM allocation.

@@ -1,5 +1,10 @@
-"""A SLURM job told to stop saves a checkpoint at the end of the current step and stops; the requeued job
-(same job id, SLURM_RESTART_COUNT > 0, same run dir) continues from it by itself (trainer.py: resume_from).
+"""A run told to stop saves a checkpoint at the end of the current step and stops.
+
+Outside SLURM: SIGINT (Ctrl-C) and SIGTERM (`kill`) save `last.ckpt` and raise core/interrupt.py's
+`Interrupted` (exit 130 / 143); the command says in one line how to resume (`resume=true`).
+
+Under SLURM the requeued job (same job id, SLURM_RESTART_COUNT > 0, same run dir) continues from the checkpoint
+by itself (trainer.py: resume_from):
 
 - SIGUSR1, the signal a job asks for with `#SBATCH --signal=B:USR1@60` (then `exec vmk pretrain ...`, since
   `B:` signals only the batch shell) or `--signal=USR1@60` (with `srun vmk pretrain ...`): checkpoint, then
@@ -27,10 +32,13 @@ from pathlib import Path
 import torch
 from lightning.pytorch.callbacks import Callback
 
+from viewmaker_cli.core.interrupt import Interrupted, begin_stop
+
 log = logging.getLogger("vmk")
 
 STOP, REQUEUE = 1, 2  # what a signal asks for; the larger wins when several arrive
-ACTIONS = {signal.SIGTERM: STOP, signal.SIGUSR1: REQUEUE}
+SLURM_ACTIONS = {signal.SIGTERM: STOP, signal.SIGUSR1: REQUEUE}
+LOCAL_ACTIONS = {signal.SIGINT: STOP, signal.SIGTERM: STOP}
 
 
 def requeue(env=os.environ) -> str:
@@ -57,35 +65,41 @@ class Preempted(SystemExit):
 
 
 class Preemption(Callback):
-    """While training under SLURM: on SIGUSR1 or SIGTERM, save `checkpoint` at the end of the current step
-    (where the periodic checkpoints are taken), requeue the job on SIGUSR1, and raise `Preempted`."""
+    """While training: on a stop signal, save `checkpoint` at the end of the current step (where the periodic
+    checkpoints are taken) and stop. Under SLURM (`slurm=True`): SIGUSR1 or SIGTERM, the job requeued on
+    SIGUSR1, `Preempted` raised. Elsewhere: SIGINT or SIGTERM, `Interrupted` raised."""
 
-    def __init__(self, checkpoint: str | Path):
+    def __init__(self, checkpoint: str | Path, slurm: bool = True):
         self.checkpoint = Path(checkpoint)
+        self.slurm = slurm
+        self.actions = SLURM_ACTIONS if slurm else LOCAL_ACTIONS
         self.asked = 0  # STOP or REQUEUE once a signal came; written by the handler
+        self.signum = 0  # the first signal noted
 
     def _note(self, signum, frame) -> None:
-        self.asked = max(self.asked, ACTIONS[signal.Signals(signum)])
+        self.asked = max(self.asked, self.actions[signal.Signals(signum)])
+        self.signum = self.signum or int(signum)
 
     def on_train_start(self, trainer, pl_module) -> None:
         # Lightning installs its own SIGTERM handler when fit starts (it stops without saving) and restores the
-        # handlers it found when fit ends, which removes these too.
+        # handlers it found when fit ends, which removes these too. A SIGTERM its handler took before this
+        # point is taken over here rather than left to stop the run without a checkpoint.
         if threading.current_thread() is threading.main_thread():
-            for signum in ACTIONS:
+            for signum in self.actions:
                 signal.signal(signum, self._note)
+        if trainer.received_sigterm:
+            self._note(signal.SIGTERM, None)
 
     def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx) -> None:
-        asked = self.asked
+        asked, signum = self.asked, self.signum
         if trainer.world_size > 1:  # every rank stops after the same step: the save below has collectives
-            flag = torch.tensor(asked, device=trainer.strategy.root_device)
-            asked = int(trainer.strategy.reduce(flag, reduce_op="max"))
+            flag = torch.tensor([asked, signum], device=trainer.strategy.root_device)
+            asked, signum = (int(v) for v in trainer.strategy.reduce(flag, reduce_op="max"))
         if not asked:
             return
-        for callback in trainer.checkpoint_callbacks:
-            if callback.save_last and Path(callback.dirpath or "") == self.checkpoint.parent.resolve():
-                # The file is ModelCheckpoint's `last` (its state says so): the resumed run overwrites it
-                # instead of writing last-v1.ckpt beside it.
-                callback.last_model_path = str(self.checkpoint)
+        if not self.slurm:
+            self._stop(trainer, signal.Signals(signum))
+        self._claim_last(trainer)
         # The Trainer's checkpoint writer is vmk's AtomicCheckpointIO; the module adds the RNG states.
         trainer.save_checkpoint(self.checkpoint, weights_only=False)
         signum = signal.SIGUSR1 if asked == REQUEUE else signal.SIGTERM
@@ -93,6 +107,21 @@ class Preemption(Callback):
             then = requeue() if asked == REQUEUE else "SLURM requeues the job if it was requeued or preempted"
             log.warning("%s at step %d: saved %s; %s", signum.name, trainer.global_step, self.checkpoint, then)
         raise Preempted(signum)
+
+    def _stop(self, trainer, signum: signal.Signals) -> None:
+        begin_stop()  # a second Ctrl-C while the checkpoint is written is ignored
+        self._claim_last(trainer)
+        trainer.save_checkpoint(self.checkpoint, weights_only=False)
+        total = trainer.max_steps if trainer.max_steps > 0 else trainer.estimated_stepping_batches
+        total = int(total) if total != float("inf") else None
+        raise Interrupted(signum, trainer.global_step, total, self.checkpoint if trainer.is_global_zero else None)
+
+    def _claim_last(self, trainer) -> None:
+        for callback in trainer.checkpoint_callbacks:
+            if callback.save_last and Path(callback.dirpath or "") == self.checkpoint.parent.resolve():
+                # The file is ModelCheckpoint's `last` (its state says so): the resumed run overwrites it
+                # instead of writing last-v1.ckpt beside it.
+                callback.last_model_path = str(self.checkpoint)
 
 
 def cluster_plugins() -> list:

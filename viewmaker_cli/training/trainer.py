@@ -132,8 +132,8 @@ def trainer_kwargs(cfg: DictConfig) -> dict:
 
 def build_trainer(cfg: DictConfig, run_dir: Path, kwargs: dict, splits: Splits) -> L.Trainer:
     """The run's Trainer: TensorBoard under the run dir, atomic checkpoints every N steps and at the end
-    (the newest `keep_checkpoints` kept), view grids, a progress bar; under SLURM, a checkpoint and a stop on
-    the signal SLURM sends before it stops the job (preemption.py)."""
+    (the newest `keep_checkpoints` kept), view grids, a progress bar; a checkpoint and a stop after the step
+    on Ctrl-C or SIGTERM, or under SLURM on the signal SLURM sends before it stops the job (preemption.py)."""
     return L.Trainer(
         **kwargs,
         default_root_dir=run_dir,
@@ -151,7 +151,7 @@ def build_trainer(cfg: DictConfig, run_dir: Path, kwargs: dict, splits: Splits) 
             ),
             ViewGridLogger(cfg.trainer.image_every_n_steps, splits.train_x),
             RichProgressBar(),
-            *([Preemption(run_dir / "checkpoints" / "last.ckpt")] if slurm.in_job() else []),
+            Preemption(run_dir / "checkpoints" / "last.ckpt", slurm=slurm.in_job()),
         ],
         plugins=[AtomicCheckpointIO(), *cluster_plugins()],
         enable_model_summary=False,
