@@ -10,6 +10,7 @@ import importlib
 import sys
 from typing import Callable
 
+from viewmaker_cli.core.interrupt import Interrupted, interruptible
 from viewmaker_cli.errors import UserError, exit_with
 from viewmaker_cli.home_paths import expand_home
 from viewmaker_cli.resume_config import resumed_args
@@ -99,7 +100,19 @@ def command_line(args: list[str]) -> list[str]:
 
 
 def run_hydra_app(name: str, args: list[str]) -> None:
-    """Run subcommand `name` as a Hydra app over conf/{name}.yaml with `args` as its command line."""
+    """Run subcommand `name` as a Hydra app over conf/{name}.yaml with `args` as its command line; Ctrl-C or
+    SIGTERM ends it with one line and exit code 130 or 143 (interruption.py)."""
+    with interruptible():
+        try:
+            _run_hydra_app(name, args)
+        except Interrupted as stop:  # inside: a second signal while the table is written is ignored
+            from viewmaker_cli.interruption import command_stopped
+
+            command_stopped(stop, sweep_asked="-m" in args or "--multirun" in args)
+            raise
+
+
+def _run_hydra_app(name: str, args: list[str]) -> None:
     import hydra
 
     from viewmaker_cli.config import config_dir
@@ -114,9 +127,18 @@ def run_hydra_app(name: str, args: list[str]) -> None:
 
     def job(cfg):
         _use_job_cpus()
+        with interruptible():  # in the job's own process, whichever launcher started it
+            return _job(cfg)
+
+    def _job(cfg):
         try:
             task = _load(COMMANDS[name][0])  # here, not before Hydra: --help and --cfg import no torch
             return task(cfg)
+        except Interrupted as stop:  # Ctrl-C or SIGTERM: one line; a sweep job is marked interrupted
+            from viewmaker_cli.interruption import job_stopped
+
+            job_stopped(name, cfg, stop)
+            raise
         except Exception as error:
             if _in_multirun():  # one failed job must not stop the sweep: mark it and go on
                 from viewmaker_cli.reporting import failed_jobs
@@ -136,6 +158,8 @@ def run_hydra_app(name: str, args: list[str]) -> None:
     with _failed_jobs_log(sweep) as failed, one_line_launcher_failures(launcher_failed):
         try:
             app()
+        except Interrupted:
+            raise
         except SystemExit as stop:
             exit_code = stop.code
         except Exception as error:  # HYDRA_FULL_ERROR=1: Hydra raises what it would have reported

@@ -25,10 +25,13 @@ from hydra.types import HydraContext, TaskFunction
 from omegaconf import DictConfig
 
 from hydra_plugins.vmk_launcher._slots import plan_slots, threads_per_job
+from viewmaker_cli.core.interrupt import Interrupted
 from viewmaker_cli.reporting import failed_jobs
 
 log = logging.getLogger(__name__)
 POLL_S = 0.1
+STOP_WAIT_S = 10  # after SIGTERM, before SIGKILL, for a job left running by a launcher that failed
+INTERRUPTED_WAIT_S = 120  # for a stopped job to finish its step and write its checkpoint
 
 
 class JobDied(CompactHydraException):
@@ -80,6 +83,7 @@ class ParallelLauncher(Launcher):
         returns: dict[int, JobReturn] = {}
         free = list(range(len(self.slots)))
         running: dict[int, _Running] = {}
+        stop_signal, wait_s = signal.SIGTERM, STOP_WAIT_S
         try:
             while pending or running:
                 while pending and free:
@@ -91,9 +95,12 @@ class ParallelLauncher(Launcher):
                         returns[job.idx] = _collect(job)
                         del running[slot]
                         free = sorted([*free, slot])
-        finally:  # interrupted (Ctrl-C) or failed here: leave no job running behind us
+        except Interrupted as stop:  # Ctrl-C or SIGTERM: no more jobs start; the running ones get the same signal,
+            stop_signal, wait_s = stop.signum, INTERRUPTED_WAIT_S  # save their step and mark themselves interrupted
+            raise
+        finally:  # interrupted or failed here: leave no job running behind us
             for job in running.values():
-                _stop(job.process)
+                _stop(job.process, stop_signal, wait_s)
         return [returns[initial_job_idx + i] for i in range(len(job_overrides))]
 
     def _start(self, idx: int, overrides: List[str], gpu: Optional[str], payload: Path, scratch: Path) -> _Running:
@@ -123,7 +130,12 @@ def _collect(job: _Running) -> JobReturn:
     if job.result.is_file():  # a job that raised printed its traceback to stderr already (_worker.py)
         return cloudpickle.loads(job.result.read_bytes())
     code = job.process.returncode
-    how = f"was killed by {_signal_name(-code)}" if code < 0 else f"exited with code {code}"
+    if code < 0:
+        how = f"was killed by {_signal_name(-code)}"
+    elif code - 128 in (signal.SIGINT, signal.SIGTERM):  # someone stopped this job alone (core/interrupt.py)
+        how = f"was stopped by {_signal_name(code - 128)} (its results.json says where)"
+    else:
+        how = f"exited with code {code}"
     message = f"job {job.idx} ({' '.join(filter_overrides(job.overrides))}) {how} before it finished"
     log.error(message)
     failed_jobs.report(message)  # so that vmk exits 1 naming it, like a job that raised
@@ -137,10 +149,10 @@ def _signal_name(number: int) -> str:
         return f"signal {number}"
 
 
-def _stop(process: subprocess.Popen) -> None:
-    process.terminate()
+def _stop(process: subprocess.Popen, signum: int, wait_s: float) -> None:
+    process.send_signal(signum)
     try:
-        process.wait(timeout=10)
+        process.wait(timeout=wait_s)
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()

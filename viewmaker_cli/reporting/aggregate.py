@@ -11,7 +11,8 @@ SEED_KEY = "seed"
 
 
 def failed(record: dict) -> bool:
-    return record.get("status") == "failed"
+    """A run without results: it failed, or a signal stopped it ("interrupted")."""
+    return record.get("status") in ("failed", "interrupted")
 
 
 def flat_metrics(metrics: dict, prefix: str = "") -> dict[str, float]:

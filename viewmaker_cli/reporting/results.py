@@ -76,10 +76,21 @@ def write_results(run_dir: str | Path, metrics: dict, protocol: dict, config: di
     return path
 
 
-def write_failure(run_dir: str | Path, error: str, config: dict, traceback_text: str) -> Path:
-    """A failed sweep job's results.json: whole, marked failed, with the error (the table shows it)."""
-    record = {"status": "failed", "error": error, "metrics": {}, "protocol": {}, "config": config,
-              "versions": versions(), "git": git_state(), "device": device_info(), **_slurm(), "traceback": traceback_text}
+def write_failure(run_dir: str | Path, error: str, config: dict, traceback_text: str, status: str = "failed") -> Path:
+    """A failed (or, with status="interrupted", a stopped) sweep job's results.json: whole, marked, with the
+    error (the table shows it). A finished run's results.json is left as it is: a later attempt in its dir (a
+    sweep run again into the same dir, refused there; a resume stopped while probing) does not undo it."""
     path = Path(run_dir) / RESULTS_FILE
+    if _finished(path):
+        return path
+    record = {"status": status, "error": error, "metrics": {}, "protocol": {}, "config": config,
+              "versions": versions(), "git": git_state(), "device": device_info(), **_slurm(), "traceback": traceback_text}
     atomic_write_text(path, json.dumps(record, indent=2) + "\n")
     return path
+
+
+def _finished(path: Path) -> bool:
+    try:
+        return json.loads(path.read_text()).get("status") == "ok"
+    except (OSError, ValueError, AttributeError):
+        return False

@@ -21,6 +21,10 @@ job_dirname.register()
 
 
 class SweepReport(Callback):
+    # This process's sweep, once started: a sweep stopped by a signal never reaches on_multirun_end, and
+    # cli.py writes its table through `finish` instead.
+    running: SweepReport | None = None
+
     def __init__(self, enabled: bool = True, plot: bool = True) -> None:
         self.enabled, self.plot = enabled, plot
         self.sweep_dir: Path | None = None
@@ -28,9 +32,15 @@ class SweepReport(Callback):
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
         # ${now:...} in the sweep dir is resolved (and cached) now, as the launcher sees it.
         self.sweep_dir = Path(str(config.hydra.sweep.dir))
+        SweepReport.running = self
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
-        sweep_dir = self.sweep_dir or Path(str(config.hydra.sweep.dir))
+        self.finish(self.sweep_dir or Path(str(config.hydra.sweep.dir)))
+
+    def finish(self, sweep_dir: Path | None = None) -> None:
+        """The failed jobs reported and the table written (at the end, or when a signal stopped the sweep)."""
+        sweep_dir = sweep_dir or self.sweep_dir
+        SweepReport.running = None
         report_failed_results(sweep_dir)  # jobs that failed on other machines count too
         if not self.enabled:
             return

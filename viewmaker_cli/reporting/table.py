@@ -73,7 +73,8 @@ def _status(group: Group) -> str:
     if not failures:
         return "ok"
     error = failures[0].get("error", "")
-    head = "FAILED" if len(failures) == len(group.records) else f"FAILED {len(failures)}/{len(group.records)}"
+    word = str(failures[0].get("status", "failed")).upper()  # FAILED or INTERRUPTED
+    head = word if len(failures) == len(group.records) else f"{word} {len(failures)}/{len(group.records)}"
     return f"{head}: {error}"[:120]
 
 
@@ -161,7 +162,8 @@ def markdown(records: list[dict]) -> str:
              "seeds of each configuration; probe accuracies in percent on the held-out split."]
     failures = [r for g in groups for r in g.failures]
     if failures:
-        notes.append("\nFailed runs:")
+        interrupted = any(r.get("status") == "interrupted" for r in failures)
+        notes.append("\nFailed or interrupted runs:" if interrupted else "\nFailed runs:")
         notes += [f"- {r['_run']}: {r.get('error', 'no error recorded')}" for r in failures]
     return "\n".join(lines + notes) + "\n"
 

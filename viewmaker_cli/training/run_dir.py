@@ -1,7 +1,8 @@
 """A run dir belongs to one run: a new run never writes over a finished or live one.
 
-- A dir that already holds a run (its results.json or checkpoints/last.ckpt) is only written by a run that
-  continues it (resume=true, ckpt_path=, or SLURM starting the job again); anything else stops in one line.
+- A dir that already holds a run (its results.json or checkpoints/last.ckpt; a results.json that only marks
+  a failed or interrupted sweep job does not count) is only written by a run that continues it (resume=true,
+  ckpt_path=, or SLURM starting the job again); anything else stops in one line.
 - While a run trains, it holds an exclusive lock on `.vmk.lock` in its dir (flock: the kernel drops it
   when the process ends, however it ends, so a lock left by a dead process is simply taken over). The file
   says who holds it, for the message a second process gets.
@@ -38,11 +39,22 @@ def first_process() -> bool:
     return True
 
 
+def _unfinished_record(path: Path) -> bool:
+    """A results.json that only marks a sweep job which failed or was stopped before any checkpoint: running
+    it again in its dir loses no run (an unreadable file counts as a run: it is kept)."""
+    if path.name != "results.json":
+        return False
+    try:
+        return json.loads(path.read_text()).get("status") in ("failed", "interrupted")
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
 def claim(run_dir: Path, continues: bool) -> None:
     """Stop unless this run may write `run_dir`; then hold its lock until the process ends."""
     if not first_process():
         return
-    held = [f for f in RUN_FILES if (run_dir / f).is_file()]
+    held = [f for f in RUN_FILES if (run_dir / f).is_file() and not _unfinished_record(run_dir / f)]
     if held and not continues:
         raise UserError(
             f"{run_dir} already holds a run ({held[0]}); continue it with resume=true, or start a new one in "
