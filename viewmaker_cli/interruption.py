@@ -84,8 +84,11 @@ def command_stopped(stop: Interrupted, sweep_asked: bool) -> None:
         return
     sweep.finish()
     table = f"; table: {sweep.sweep_dir / 'results.md'}" if (sweep.sweep_dir / "results.md").is_file() else ""
-    print(f"vmk: sweep stopped by {stop.signum.name}: {_sweep_counts(sweep.sweep_dir)}, the jobs after them not "
-          f"started{table}", file=sys.stderr)
+    if "submitit" in sweep.launcher:  # the jobs are SLURM's: they run on without this process
+        rest = "the jobs already submitted to SLURM go on (scancel stops them)"
+    else:
+        rest = "the jobs after them not started"
+    print(f"vmk: sweep stopped by {stop.signum.name}: {_sweep_counts(sweep.sweep_dir)}, {rest}{table}", file=sys.stderr)
 
 
 def _sweep_counts(sweep_dir: Path) -> str:

@@ -28,10 +28,12 @@ class SweepReport(Callback):
     def __init__(self, enabled: bool = True, plot: bool = True) -> None:
         self.enabled, self.plot = enabled, plot
         self.sweep_dir: Path | None = None
+        self.launcher = ""  # the launcher's class, for what a stop leaves running
 
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
         # ${now:...} in the sweep dir is resolved (and cached) now, as the launcher sees it.
         self.sweep_dir = Path(str(config.hydra.sweep.dir))
+        self.launcher = str(config.hydra.launcher.get("_target_", ""))
         SweepReport.running = self
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
