@@ -126,3 +126,35 @@ def test_slot_plan(monkeypatch):
         plan_slots(None, 0)
     with pytest.raises(ValueError, match="'0,1' is not one GPU id"):
         plan_slots(["0,1"], None)
+
+
+def test_a_signal_stops_the_sweep_and_reaches_every_running_job(hydra_sweep_runner, tmp_path):
+    """SIGTERM to the sweep's process (vmk runs it inside `interruptible`): no further job starts, and each
+    running job gets the same signal, to save its step and mark itself (here: note which signal came)."""
+    import threading
+
+    from viewmaker_cli.core.interrupt import Interrupted, interruptible
+
+    def task(cfg):
+        (tmp_path / f"started-{cfg.a}").touch()
+        with interruptible():
+            try:
+                time.sleep(120)
+            except Interrupted as stop:
+                (tmp_path / f"stopped-{cfg.a}").write_text(stop.signum.name)
+                raise
+
+    def stop_when_both_run():
+        deadline = time.time() + 120
+        while not all((tmp_path / f"started-{a}").exists() for a in (0, 1)) and time.time() < deadline:
+            time.sleep(0.05)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=stop_when_both_run, daemon=True).start()
+    started = time.time()
+    with pytest.raises(Interrupted) as stop, interruptible():
+        with sweep(hydra_sweep_runner, tmp_path, task, ["+a=0,1,2", "hydra.launcher.n_jobs=2"]):
+            pass
+    assert stop.value.code == 143
+    assert [(tmp_path / f"stopped-{a}").read_text() for a in (0, 1)] == ["SIGTERM", "SIGTERM"]
+    assert not (tmp_path / "started-2").exists() and time.time() - started < 100

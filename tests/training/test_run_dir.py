@@ -56,3 +56,43 @@ def test_only_the_first_process_of_a_run_claims_its_dir(monkeypatch, variable, v
     if variable:
         monkeypatch.setenv(variable, value)
     assert first_process() is first
+
+
+def test_a_second_real_process_is_refused_while_the_first_trains_and_takes_over_once_it_is_killed(vmk, tmp_path):
+    """Two `vmk pretrain` on one dir for real: the second stops naming the first; once the first is killed
+    (SIGKILL: the kernel drops its lock), the second continues its run from the last periodic checkpoint."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from tests.training.test_signals import wait_for
+    from viewmaker_cli.training.checkpoint import load_checkpoint
+
+    run_dir = tmp_path / "run"
+    first = subprocess.Popen([sys.executable, "-m", "viewmaker_cli", "pretrain", *TINY, "trainer.max_steps=100000",
+                              "trainer.checkpoint_every_n_steps=2", f"hydra.run.dir={run_dir}"],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, "HYDRA_FULL_ERROR": "0"})
+    try:
+        wait_for(run_dir / "checkpoints" / "step0000002.ckpt", first)
+        code, _, err = vmk("pretrain", *TINY, "resume=true", f"hydra.run.dir={run_dir}")
+        assert code == 2 and err.count("\n") == 1 and "in use by a running vmk" in err and str(first.pid) in err, err
+        first.send_signal(signal.SIGKILL)
+        assert first.wait(timeout=60) == -signal.SIGKILL
+    finally:
+        first.kill()
+    step = load_checkpoint(run_dir / "checkpoints" / "last.ckpt")["global_step"]
+    code, _, err = vmk("pretrain", *TINY, f"trainer.max_steps={step + 1}", "resume=true", f"hydra.run.dir={run_dir}")
+    assert code == 0, err[-2000:]
+    results = json.loads((run_dir / "results.json").read_text())
+    assert results["train"]["resumed_from"]["step"] == step and results["train"]["steps"] == step + 1
+
+
+def test_a_sweep_run_again_into_its_dir_keeps_the_finished_jobs(vmk, tmp_path):
+    sweep = tmp_path / "sweep"
+    assert vmk("pretrain", "-m", *TINY, "seed=0", f"hydra.sweep.dir={sweep}")[0] == 0
+    (job,) = sweep.glob("*/results.json")
+    before = job.read_bytes()
+    code, _, err = vmk("pretrain", "-m", *TINY, "seed=0", f"hydra.sweep.dir={sweep}")
+    assert code == 1 and "already holds a run" in err  # the job is refused, and the sweep says so
+    assert job.read_bytes() == before  # its record is not replaced by the refusal
