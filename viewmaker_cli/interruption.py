@@ -10,9 +10,6 @@ from pathlib import Path
 
 from viewmaker_cli.core.interrupt import Interrupted
 
-# Overrides the command that goes on sets itself.
-RESUME_SETS = ("hydra.run.dir", "resume", "ckpt_path")
-
 
 def job_stopped(name: str, cfg, stop: Interrupted) -> None:
     """In the job's process, before the stop goes on up: the one line; a sweep job's results.json marked."""
@@ -42,17 +39,17 @@ def job_stopped(name: str, cfg, stop: Interrupted) -> None:
 def _where(name: str, run_dir: Path, stop: Interrupted, overrides: list[str]) -> tuple[str, str]:
     """(what happened, what to run next)."""
     signal = stop.signum.name
+    again = _command(name, [*overrides, f"hydra.run.dir={run_dir}"])
     if name != "pretrain":
-        return f"stopped by {signal}", f"run it again: {_command(name, overrides)}"
+        return f"stopped by {signal}", f"run it again: {again}"
     last = run_dir / "checkpoints" / "last.ckpt"
-    kept = [o for o in overrides if o.split("=")[0].lstrip("+~") not in RESUME_SETS]
-    resume = _command(name, [*kept, f"hydra.run.dir={run_dir}", "resume=true"])
+    resume = _command(name, [f"hydra.run.dir={run_dir}", "resume=true"])  # the dir holds the run's overrides
     if stop.step is not None:
         of = f" of {stop.total}" if stop.total else ""
         return f"interrupted by {signal} at step {stop.step}{of}; checkpoint saved", f"resume: {resume}"
     step = _saved_step(last)
     if step is None:
-        return f"interrupted by {signal} before any checkpoint", f"run it again: {_command(name, overrides)}"
+        return f"interrupted by {signal} before any checkpoint", f"run it again: {again}"
     return f"interrupted by {signal} outside training (checkpoint of step {step} kept, results not written)", f"resume: {resume}"
 
 

@@ -165,8 +165,9 @@ def test_an_interrupted_sweep_stops_launching_marks_the_job_and_writes_the_table
     assert code == 143
     lines = err.strip().splitlines()
     assert len(lines) == 2, lines
-    assert re.match(r"vmk: job 1 interrupted by SIGTERM at step 3 of 3; checkpoint saved; resume: vmk pretrain .*seed=1.*"
-                    r"resume=true$", lines[0]), lines[0]
+    job_dir = next(p.parent for p in sweep.glob("*/results.json") if json.loads(p.read_text())["config"]["seed"] == 1)
+    assert lines[0] == (f"vmk: job 1 interrupted by SIGTERM at step 3 of 3; checkpoint saved; "
+                        f"resume: vmk pretrain hydra.run.dir={job_dir} resume=true"), lines[0]
     assert lines[1] == f"vmk: sweep stopped by SIGTERM: 1 finished, 1 interrupted, the jobs after them not started; table: {sweep / 'results.md'}"
     records = {json.loads(p.read_text())["config"]["seed"]: json.loads(p.read_text()) for p in sweep.glob("*/results.json")}
     assert sorted(records) == [0, 1]  # job 2 never started
