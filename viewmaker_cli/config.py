@@ -204,6 +204,20 @@ class ProbeConfig:
     paper: PaperProbes = field(default_factory=PaperProbes)
 
 
+# -- issue 16: the logger of your choice, the headline metric a sweeper optimises, the live kNN monitor --
+LOGGERS = ("tensorboard", "csv", "wandb", "mlflow")  # Lightning's loggers; wandb and mlflow are optional extras
+
+
+@dataclass
+class LoggerConfig:
+    """`logger=tensorboard|csv|wandb|mlflow` (conf/logger/): where scalars, view grids, hparams and probe metrics go."""
+
+    name: str = "tensorboard"
+    project: str = "vmk"  # the wandb project / MLflow experiment
+    offline: bool = False  # wandb: write the run under RUN_DIR/wandb only (`wandb sync` uploads it later)
+    tracking_uri: Optional[str] = None  # mlflow: a server or store; None: a file store in RUN_DIR/mlruns
+
+
 @dataclass
 class PretrainConfig:
     budget: float = 0.05  # distortion budget: mean |delta| per example (the L1 sphere's radius / input size)
@@ -222,6 +236,7 @@ class PretrainConfig:
     optim: OptimConfig = field(default_factory=OptimConfig)
     trainer: TrainerConfig = field(default_factory=TrainerConfig)
     probe: ProbeConfig = field(default_factory=ProbeConfig)
+    logger: LoggerConfig = field(default_factory=LoggerConfig)
 
 
 @dataclass

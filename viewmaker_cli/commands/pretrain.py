@@ -25,6 +25,7 @@ from viewmaker_cli.reporting.hparams import log_hparams
 from viewmaker_cli.reporting.results import write_results
 from viewmaker_cli.training import ddp
 from viewmaker_cli.training.checkpoint import save_checkpoint
+from viewmaker_cli.training.loggers import check_logger
 from viewmaker_cli.training.module import PretrainSystem
 from viewmaker_cli.training.run_dir import claim
 from viewmaker_cli.training.trainer import (
@@ -77,6 +78,7 @@ def run(cfg: DictConfig) -> dict:
     start = time.perf_counter()
     validate(cfg)
     config = OmegaConf.to_container(cfg, resolve=True)  # what everything below the commands takes
+    check_logger(config["logger"])
     ddp.check_srun_tasks(config["trainer"])
     if cfg.probe.enabled:  # a probe setting a user got wrong fails now, not after pretraining
         check_probe_config(config["probe"], cfg.modality.name, cfg.data.root)
