@@ -237,6 +237,9 @@ class PretrainConfig:
     trainer: TrainerConfig = field(default_factory=TrainerConfig)
     probe: ProbeConfig = field(default_factory=ProbeConfig)
     logger: LoggerConfig = field(default_factory=LoggerConfig)
+    # What `vmk pretrain` returns, so that a Hydra sweeper (hydra/sweeper=optuna) can optimise it: a key of
+    # results.json's metrics (probe_top1, knn_top1, ...).
+    sweep_metric: str = "probe_top1"
 
 
 @dataclass
@@ -320,6 +323,21 @@ class BenchConfig:
     bench: BenchSettings = field(default_factory=BenchSettings)
 
 
+def register_optuna_maximize(cs: ConfigStore) -> None:
+    """hydra/sweeper=optuna (the `optuna` extra) maximises what `vmk pretrain` returns (its sweep_metric): the
+    plugin's own `optuna` config, stored again with direction maximize. Importing the plugin's config module first
+    means Hydra's plugin scan finds it imported and does not store the plugin's minimize over this. (A YAML of the
+    same name under conf/hydra/sweeper/ cannot do it: Hydra refuses a YAML that shadows a schema with a defaults list.)"""
+    import importlib
+
+    try:
+        plugin = importlib.import_module("hydra_plugins.hydra_optuna_sweeper.config")
+    except ImportError:
+        return
+    cs.store(group="hydra/sweeper", name="optuna", provider="vmk",
+             node=plugin.OptunaSweeperConf(direction="maximize", n_jobs=1, max_failure_rate=1.0))
+
+
 def register() -> None:
     OmegaConf.register_new_resolver("slurm_step_or", slurm.step_or, replace=True)  # hydra.run.dir's default
     cs = ConfigStore.instance()
@@ -329,3 +347,4 @@ def register() -> None:
     cs.store(name="report_schema", node=ReportConfig)
     cs.store(name="view_figure_schema", node=ViewFigureConfig)
     cs.store(name="embed_schema", node=EmbedConfig)
+    register_optuna_maximize(cs)

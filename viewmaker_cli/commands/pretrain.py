@@ -23,6 +23,7 @@ from viewmaker_cli.objectives.table import OBJECTIVES
 from viewmaker_cli.reporting.console import print_run_table
 from viewmaker_cli.reporting.hparams import log_hparams
 from viewmaker_cli.reporting.results import write_results
+from viewmaker_cli.reporting.sweep_metric import headline
 from viewmaker_cli.training import ddp
 from viewmaker_cli.training.checkpoint import save_checkpoint
 from viewmaker_cli.training.loggers import check_logger
@@ -74,7 +75,7 @@ def validate(cfg: DictConfig) -> None:
         )
 
 
-def run(cfg: DictConfig) -> dict:
+def run(cfg: DictConfig) -> float:
     start = time.perf_counter()
     validate(cfg)
     config = OmegaConf.to_container(cfg, resolve=True)  # what everything below the commands takes
@@ -119,7 +120,7 @@ def run(cfg: DictConfig) -> dict:
     train_s = time.perf_counter() - start
     if not trainer.is_global_zero:  # DDP: rank 0 saves, probes and reports; the others join the save's collectives
         trainer.save_checkpoint(run_dir / "checkpoints" / "last.ckpt", weights_only=False)  # Lightning writes on rank 0 only
-        return {}
+        return float("nan")
     checkpoint = save_checkpoint(trainer, run_dir / "checkpoints" / "last.ckpt")
 
     metrics, protocol = {}, {}
@@ -142,4 +143,4 @@ def run(cfg: DictConfig) -> dict:
         data={"name": splits.name, "source": splits.source, "train": len(splits.train_y), "test": len(splits.test_y)},
     )
     print_run_table(config, metrics, protocol, results)
-    return metrics
+    return headline(metrics, cfg.sweep_metric)  # what a Hydra sweeper (hydra/sweeper=optuna) optimises
