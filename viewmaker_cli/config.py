@@ -202,6 +202,11 @@ class ProbeConfig:
     corruption_examples: Optional[int] = None  # corrupt only the first N test examples (None: all)
     cifar10c_root: Optional[str] = None
     paper: PaperProbes = field(default_factory=PaperProbes)
+    # The live kNN monitor (monitor/knn_top1, training/knn_monitor.py): every N steps (None: about 10 times a run,
+    # 0: off), kNN top-1 of `monitor_queries` held-out examples against `monitor_bank` training examples (fixed, seeded).
+    monitor_every_n_steps: Optional[int] = None
+    monitor_bank: int = 1000
+    monitor_queries: int = 500
 
 
 # -- issue 16: the logger of your choice, the headline metric a sweeper optimises, the live kNN monitor --

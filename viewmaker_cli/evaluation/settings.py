@@ -44,6 +44,10 @@ def check_probe_config(probe: dict, modality: str, data_root: str | None = None)
     k, temperature = probe["knn_k"], probe["knn_temperature"]
     if k < 1 or temperature <= 0:
         raise UserError(f"probe.knn_k must be >= 1 and probe.knn_temperature > 0, got {k} and {temperature}")
+    every, sizes = probe.get("monitor_every_n_steps"), (probe.get("monitor_bank", 1), probe.get("monitor_queries", 1))
+    if (every is not None and every < 0) or min(sizes) < 1:
+        raise UserError(f"probe.monitor_every_n_steps must be >= 0 (0: off; null: about 10 times a run) and probe.monitor_bank, "
+                        f"probe.monitor_queries >= 1, got {every}, {sizes[0]}, {sizes[1]}")
     check_fraction(probe["label_fraction"])
     check_severities(probe["severities"])
     examples = probe["corruption_examples"]

@@ -22,6 +22,7 @@ from viewmaker_cli.data.splits import model_space
 from viewmaker_cli.errors import UserError
 from viewmaker_cli.models.encoder import Normalizer
 from viewmaker_cli.training.checkpoint import AtomicCheckpointIO, load_checkpoint
+from viewmaker_cli.training.knn_monitor import knn_monitors
 from viewmaker_cli.training.loggers import build_logger
 from viewmaker_cli.training.preemption import Preemption, cluster_plugins
 from viewmaker_cli.training.view_grid import ViewGridLogger
@@ -153,6 +154,7 @@ def build_trainer(cfg: DictConfig, run_dir: Path, kwargs: dict, splits: Splits) 
                 save_last=True,
             ),
             ViewGridLogger(cfg.trainer.image_every_n_steps, splits.train_x),
+            *knn_monitors(OmegaConf.to_container(cfg.probe), splits, cfg.seed),
             RichProgressBar(),
             *([Preemption(run_dir / "checkpoints" / "last.ckpt")] if slurm.in_job() else []),
         ],
