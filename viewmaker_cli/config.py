@@ -330,15 +330,18 @@ class BenchConfig:
 
 def register_optuna_maximize(cs: ConfigStore) -> None:
     """hydra/sweeper=optuna (the `optuna` extra) maximises what `vmk pretrain` returns (its sweep_metric): the
-    plugin's own `optuna` config, stored again with direction maximize. Importing the plugin's config module first
-    means Hydra's plugin scan finds it imported and does not store the plugin's minimize over this. (A YAML of the
-    same name under conf/hydra/sweeper/ cannot do it: Hydra refuses a YAML that shadows a schema with a defaults list.)"""
+    plugin's own `optuna` config, stored again with direction maximize after Hydra's plugin scan (once a process),
+    which runs every plugin module again and would store the plugin's minimize over this. (A YAML of the same name
+    under conf/hydra/sweeper/ cannot do it: Hydra refuses a YAML that shadows a schema with a defaults list.)"""
     import importlib
+    import importlib.util
 
-    try:
-        plugin = importlib.import_module("hydra_plugins.hydra_optuna_sweeper.config")
-    except ImportError:
+    if importlib.util.find_spec("hydra_plugins.hydra_optuna_sweeper") is None:
         return
+    from hydra.core.plugins import Plugins
+
+    Plugins.instance()  # the scan, now rather than when the app starts
+    plugin = importlib.import_module("hydra_plugins.hydra_optuna_sweeper.config")
     cs.store(group="hydra/sweeper", name="optuna", provider="vmk",
              node=plugin.OptunaSweeperConf(direction="maximize", n_jobs=1, max_failure_rate=1.0))
 
