@@ -205,8 +205,8 @@ class ProbeConfig:
     # The live kNN monitor (monitor/knn_top1, training/knn_monitor.py): every N steps (None: about 10 times a run,
     # 0: off), kNN top-1 of `monitor_queries` held-out examples against `monitor_bank` training examples (fixed, seeded).
     monitor_every_n_steps: Optional[int] = None
-    monitor_bank: int = 1000
-    monitor_queries: int = 500
+    monitor_bank: int = 500
+    monitor_queries: int = 250
 
 
 # -- issue 16: the logger of your choice, the headline metric a sweeper optimises, the live kNN monitor --

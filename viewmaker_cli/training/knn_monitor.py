@@ -28,7 +28,7 @@ def fixed_subset(n: int, size: int, seed: int) -> Tensor:
 
 class KnnMonitor(L.Callback):
     def __init__(self, every_n_steps: int | None, splits, k: int, temperature: float, layer: str = "pooled",
-                 bank_size: int = 1000, query_size: int = 500, seed: int = 0):
+                 bank_size: int = 500, query_size: int = 250, seed: int = 0):
         self.every, self.k, self.temperature, self.layer = every_n_steps, k, temperature, layer
         bank, queries = fixed_subset(len(splits.train_y), bank_size, seed), fixed_subset(len(splits.test_y), query_size, seed + 1)
         # A few hundred examples, kept on the host until the fit starts (then once on the device).
