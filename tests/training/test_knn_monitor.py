@@ -13,7 +13,7 @@ from viewmaker_cli.data.splits import Splits
 from viewmaker_cli.evaluation.knn import knn_predict
 from viewmaker_cli.models.encoder import Normalizer
 from viewmaker_cli.models.resnet import ResNetSmall
-from viewmaker_cli.training.knn_monitor import KnnMonitor, fixed_subset, knn_monitors
+from viewmaker_cli.training.knn_monitor import fixed_subset, knn_monitors
 
 TINY = ["modality=sensor", "model.width=4", "views.width=4", "views.num_res_blocks=1", "data.batch_size=8", "trainer.max_steps=4",
         "probe.epochs=1", "probe.also=[]", "probe.baseline=false", "trainer.image_every_n_steps=0", "trainer.log_every_n_steps=1"]
