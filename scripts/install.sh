@@ -22,7 +22,7 @@ if [ -n "$links" ]; then
 fi
 
 "$venv/bin/uv" pip install --quiet --python "$venv/bin/python" --compile-bytecode \
-    "${torch_args[@]}" -e ".[speech,dev,slurm]"
+    "${torch_args[@]}" -e ".[speech,dev,slurm,optuna]"
 
 if "$venv/bin/python" -m pip list 2>/dev/null | grep -qi '^nvidia-' && [ -n "$links" ]; then
     echo "vmk install: error: CUDA packages were installed on a CPU machine" >&2

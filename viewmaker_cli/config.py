@@ -202,6 +202,25 @@ class ProbeConfig:
     corruption_examples: Optional[int] = None  # corrupt only the first N test examples (None: all)
     cifar10c_root: Optional[str] = None
     paper: PaperProbes = field(default_factory=PaperProbes)
+    # The live kNN monitor (monitor/knn_top1, training/knn_monitor.py): every N steps (None: about 10 times a run,
+    # 0: off), kNN top-1 of `monitor_queries` held-out examples against `monitor_bank` training examples (fixed, seeded).
+    monitor_every_n_steps: Optional[int] = None
+    monitor_bank: int = 500
+    monitor_queries: int = 250
+
+
+# -- issue 16: the logger of your choice, the headline metric a sweeper optimises, the live kNN monitor --
+LOGGERS = ("tensorboard", "csv", "wandb", "mlflow")  # Lightning's loggers; wandb and mlflow are optional extras
+
+
+@dataclass
+class LoggerConfig:
+    """`logger=tensorboard|csv|wandb|mlflow` (conf/logger/): where scalars, view grids, hparams and probe metrics go."""
+
+    name: str = "tensorboard"
+    project: str = "vmk"  # the wandb project / MLflow experiment
+    offline: bool = False  # wandb: write the run under RUN_DIR/wandb only (`wandb sync` uploads it later)
+    tracking_uri: Optional[str] = None  # mlflow: a server or store; None: a file store in RUN_DIR/mlruns
 
 
 @dataclass
@@ -222,6 +241,10 @@ class PretrainConfig:
     optim: OptimConfig = field(default_factory=OptimConfig)
     trainer: TrainerConfig = field(default_factory=TrainerConfig)
     probe: ProbeConfig = field(default_factory=ProbeConfig)
+    logger: LoggerConfig = field(default_factory=LoggerConfig)
+    # What `vmk pretrain` returns, so that a Hydra sweeper (hydra/sweeper=optuna) can optimise it: a key of
+    # results.json's metrics (probe_top1, knn_top1, ...).
+    sweep_metric: str = "probe_top1"
 
 
 @dataclass
@@ -305,6 +328,24 @@ class BenchConfig:
     bench: BenchSettings = field(default_factory=BenchSettings)
 
 
+def register_optuna_maximize(cs: ConfigStore) -> None:
+    """hydra/sweeper=optuna (the `optuna` extra) maximises what `vmk pretrain` returns (its sweep_metric): the
+    plugin's own `optuna` config, stored again with direction maximize after Hydra's plugin scan (once a process),
+    which runs every plugin module again and would store the plugin's minimize over this. (A YAML of the same name
+    under conf/hydra/sweeper/ cannot do it: Hydra refuses a YAML that shadows a schema with a defaults list.)"""
+    import importlib
+    import importlib.util
+
+    if importlib.util.find_spec("hydra_plugins.hydra_optuna_sweeper") is None:
+        return
+    from hydra.core.plugins import Plugins
+
+    Plugins.instance()  # the scan, now rather than when the app starts
+    plugin = importlib.import_module("hydra_plugins.hydra_optuna_sweeper.config")
+    cs.store(group="hydra/sweeper", name="optuna", provider="vmk",
+             node=plugin.OptunaSweeperConf(direction="maximize", n_jobs=1, max_failure_rate=1.0))
+
+
 def register() -> None:
     OmegaConf.register_new_resolver("slurm_step_or", slurm.step_or, replace=True)  # hydra.run.dir's default
     job_dirname.register()  # hydra.sweep.subdir's
@@ -315,3 +356,4 @@ def register() -> None:
     cs.store(name="report_schema", node=ReportConfig)
     cs.store(name="view_figure_schema", node=ViewFigureConfig)
     cs.store(name="embed_schema", node=EmbedConfig)
+    register_optuna_maximize(cs)

@@ -197,6 +197,9 @@ def check_probe(cfg: DictConfig, modality: str | None = None) -> None:
     if not severities or any(s not in SEVERITIES for s in severities):
         raise UserError(f"probe.severities must be a non-empty list of 1..5, got {severities}")
     at_least(cfg, "probe.corruption_examples", 1, "or null for all")
+    at_least(cfg, "probe.monitor_every_n_steps", 0, "0 turns the kNN monitor off; null: about 10 times a run")
+    at_least(cfg, "probe.monitor_bank", 1, "training examples the kNN monitor compares against")
+    at_least(cfg, "probe.monitor_queries", 1, "held-out examples the kNN monitor classifies")
     if modality is not None and modality != "image" and (probe.corruptions or probe.cifar10c_root):
         raise UserError(f"probe.corruptions and probe.cifar10c_root are for image data; this run is modality={modality}")
     if "tensor_file" in probe.transfer:

@@ -1,6 +1,7 @@
 """`vmk embed ckpt=PATH [data=NAME] [layer=pooled|prepool|embedding]`: the frozen encoder's features of
 every example, one `{split}.npz` per split (x [N, D] float32, y [N] int64, class_names), and the encoder as
-`encoder.safetensors` + `encoder.json` (encoder_file.py), in the command's run dir (or out=)."""
+`encoder.safetensors` + `encoder.json` (encoder_file.py), and a learned viewmaker as `viewmaker.safetensors` +
+`viewmaker.json` (views/viewmaker_file.py), in the command's run dir (or out=)."""
 
 from __future__ import annotations
 
@@ -28,6 +29,17 @@ def features(pretrained, x, layer: str, batch_size: int):
 def layer_dims(pretrained, x) -> dict[str, int]:
     """Length of each layer's feature vector, measured on one example (front ends change the input's shape)."""
     return {layer: features(pretrained, x[:1], layer, 1).shape[1] for layer in EMBED_LAYERS}
+
+
+def write_viewmaker_of(out: Path, pretrained, source: dict) -> tuple[Path, ...]:
+    """viewmaker.safetensors + viewmaker.json (Viewmaker.from_pretrained reads them) when the run trained one."""
+    from viewmaker_cli.views.viewmaker import Viewmaker
+    from viewmaker_cli.views.viewmaker_file import viewmaker_spec, write_viewmaker
+
+    viewmaker = pretrained.view if isinstance(pretrained.view, Viewmaker) else getattr(pretrained.view, "viewmaker", None)
+    if viewmaker is None:  # expert or noise views: nothing was learned
+        return ()
+    return write_viewmaker(out, viewmaker, viewmaker_spec(pretrained.config, pretrained.input_shape, source))
 
 
 def run(cfg: DictConfig) -> dict:
@@ -60,6 +72,7 @@ def run(cfg: DictConfig) -> dict:
         with atomic_output(out / f"{split}.npz") as tmp, open(tmp, "wb") as f:
             np.savez(f, x=x, y=y, class_names=names)
     weights, sidecar = write_encoder(out, pretrained.encoder, spec)
+    files = f"{weights.name} + {sidecar.name}" + "".join(f" + {p.name}" for p in write_viewmaker_of(out, pretrained, spec["source"]))
     sizes = ", ".join(f"{split} {a[0].shape[0]}x{dim}" for split, a in arrays.items())
-    print(f"embeddings ({cfg.layer}, {sizes}) and {weights.name} + {sidecar.name} in {out}")
+    print(f"embeddings ({cfg.layer}, {sizes}) and {files} in {out}")
     return spec

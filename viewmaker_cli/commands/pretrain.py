@@ -18,8 +18,10 @@ from viewmaker_cli.evaluation.settings import check_probe_config
 from viewmaker_cli.reporting.console import print_run_table
 from viewmaker_cli.reporting.hparams import log_hparams
 from viewmaker_cli.reporting.results import write_results
+from viewmaker_cli.reporting.sweep_metric import headline
 from viewmaker_cli.training import ddp
 from viewmaker_cli.training.checkpoint import save_checkpoint
+from viewmaker_cli.training.loggers import check_logger
 from viewmaker_cli.training.module import PretrainSystem
 from viewmaker_cli.training.run_dir import claim
 from viewmaker_cli.training.trainer import (
@@ -35,10 +37,11 @@ from viewmaker_cli.validation import check_pretrain
 
 log = logging.getLogger("vmk")
 
-def run(cfg: DictConfig) -> dict:
+def run(cfg: DictConfig) -> float:
     start = time.perf_counter()
     check_pretrain(cfg)  # cli.precheck ran it before Hydra; a sweep's job composes its own config
     config = OmegaConf.to_container(cfg, resolve=True)  # what everything below the commands takes
+    check_logger(config["logger"])
     ddp.check_srun_tasks(config["trainer"])
     if cfg.probe.enabled:  # what needs the data (transfer sets, CIFAR-10-C) fails now, not after pretraining
         check_probe_config(config["probe"], cfg.modality.name, cfg.data.root)
@@ -79,7 +82,7 @@ def run(cfg: DictConfig) -> dict:
     train_s = time.perf_counter() - start
     if not trainer.is_global_zero:  # DDP: rank 0 saves, probes and reports; the others join the save's collectives
         trainer.save_checkpoint(run_dir / "checkpoints" / "last.ckpt", weights_only=False)  # Lightning writes on rank 0 only
-        return {}
+        return float("nan")
     checkpoint = save_checkpoint(trainer, run_dir / "checkpoints" / "last.ckpt")
 
     metrics, protocol = {}, {}
@@ -102,4 +105,4 @@ def run(cfg: DictConfig) -> dict:
         data={"name": splits.name, "source": splits.source, "train": len(splits.train_y), "test": len(splits.test_y)},
     )
     print_run_table(config, metrics, protocol, results)
-    return metrics
+    return headline(metrics, cfg.sweep_metric)  # what a Hydra sweeper (hydra/sweeper=optuna) optimises

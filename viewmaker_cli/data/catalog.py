@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from viewmaker_cli.data import cache, fashion_mnist, tensor_file
 from viewmaker_cli.data.images import cifar, corners, image_folder, mnist, stl10, svhn
 from viewmaker_cli.data.info import DatasetInfo
-from viewmaker_cli.data.sensor import basic_motions, pamap2
+from viewmaker_cli.data.sensor import basic_motions, pamap2, ts_file
 from viewmaker_cli.data.speech import audiomnist, fluent_speech, librispeech, speech_commands, spoken_digits, voxceleb1
 from viewmaker_cli.data.splits import Splits
 from viewmaker_cli.errors import UserError
@@ -22,7 +22,7 @@ LOADER_MODULES = (
     fashion_mnist,
     cifar, corners, image_folder, mnist, stl10, svhn,
     tensor_file,
-    basic_motions, pamap2,
+    basic_motions, pamap2, ts_file,
     audiomnist, fluent_speech, librispeech, speech_commands, spoken_digits, voxceleb1,
 )  # fmt: skip
 
@@ -59,10 +59,12 @@ def loader_options(info: DatasetInfo, root: str | None, download: bool, pad_to: 
 
 def config_options(data: Mapping, modality: str) -> dict:
     """The loader options a `data` config section asks for: data.options, plus, for tensor_file, the file
-    and the run's modality. Shared by `vmk pretrain` and `vmk probe`, so both read the same splits."""
+    and the run's modality (for ts_file, the file). Shared by `vmk pretrain` and `vmk probe`, so both read the same splits."""
     options = dict(data.get("options") or {})
     if data["name"] == "tensor_file":
         options.update(path=data.get("path"), modality=modality)
+    if data["name"] == "ts_file":
+        options.update(path=data.get("path"))
     return options
 
 

@@ -1,5 +1,5 @@
 """TensorBoard's HPARAMS dashboard: each run logs its settings with its final metrics, so the runs of a sweep
-compare side by side (`vmk tb SWEEP_DIR`, HPARAMS tab)."""
+compare side by side (`vmk tb SWEEP_DIR`, HPARAMS tab); other loggers get them as parameters and metrics."""
 
 from __future__ import annotations
 
@@ -41,12 +41,13 @@ def hparams(config: dict) -> dict:
     return out
 
 
-def log_hparams(logger, config: dict, metrics: dict) -> None:
-    """Write the run's hparams with its final metrics (`hparams/<metric>`) to its TensorBoard logger."""
+def log_hparams(logger, config: dict, metrics: dict, step: int = 0) -> None:
+    """Write the run's hparams with its final metrics (`hparams/<metric>`) to its logger (TensorBoard: the
+    HPARAMS dashboard), then put everything the logger holds on disk: the run ends here."""
     if logger is None or not hasattr(logger, "log_hyperparams"):
         return
+    from viewmaker_cli.training.loggers import close_logger, log_settings
+
     final = {PREFIX + name: value for name, value in flat_metrics(metrics).items()}
-    logger.log_hyperparams(hparams(config), final or None)
-    experiment = getattr(logger, "experiment", None)
-    if experiment is not None and hasattr(experiment, "flush"):
-        experiment.flush()  # the run ends here: the last events must be on disk for a sweep's table and TB
+    log_settings(logger, hparams(config), final, step)
+    close_logger(logger)  # the last events must be on disk for a sweep's table and TB

@@ -1,5 +1,5 @@
 """At the end of a sweep (`vmk ... -m`), write results.md, results.csv and budget_sweep.png into the sweep
-dir: the table of `vmk report SWEEP_DIR`. It reads only the jobs' results.json files, so it works with any
+dir: the table of `vmk report SWEEP_DIR`, and the best run by its sweep_metric (best_trial.json). It reads only the jobs' results.json files, so it works with any
 launcher (in-process, parallel processes, a cluster) and marks failed jobs instead of stopping."""
 
 from __future__ import annotations
@@ -47,9 +47,12 @@ class SweepReport(Callback):
         if not self.enabled:
             return
         from viewmaker_cli.reporting.report import write_report
+        from viewmaker_cli.reporting.sweep_metric import name_best_run
+        from viewmaker_cli.reporting.table import find_runs
 
         try:
             write_report([str(sweep_dir)], write=True, plot=self.plot, compact=True)
+            name_best_run(sweep_dir, find_runs([str(sweep_dir)]))
         except UserError as error:
             print(f"vmk: no sweep table: {error}", file=sys.stderr)
         except Exception as error:  # the jobs' results are safe on disk: a table bug must not fail the sweep

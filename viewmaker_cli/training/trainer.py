@@ -10,7 +10,6 @@ from pathlib import Path
 
 import lightning as L
 from lightning.pytorch.callbacks import ModelCheckpoint, RichProgressBar
-from lightning.pytorch.loggers import TensorBoardLogger
 from omegaconf import DictConfig, OmegaConf
 
 from viewmaker_cli.core import slurm
@@ -23,6 +22,8 @@ from viewmaker_cli.data.splits import model_space
 from viewmaker_cli.errors import UserError
 from viewmaker_cli.models.encoder import Normalizer
 from viewmaker_cli.training.checkpoint import AtomicCheckpointIO, load_checkpoint
+from viewmaker_cli.training.knn_monitor import knn_monitors
+from viewmaker_cli.training.loggers import build_logger
 from viewmaker_cli.training.preemption import Preemption, cluster_plugins
 from viewmaker_cli.training.view_grid import ViewGridLogger
 
@@ -131,13 +132,13 @@ def trainer_kwargs(cfg: DictConfig) -> dict:
 
 
 def build_trainer(cfg: DictConfig, run_dir: Path, kwargs: dict, splits: Splits) -> L.Trainer:
-    """The run's Trainer: TensorBoard under the run dir, atomic checkpoints every N steps and at the end
+    """The run's Trainer: its logger (TensorBoard under the run dir by default, logger=...), atomic checkpoints every N steps and at the end
     (the newest `keep_checkpoints` kept), view grids, a progress bar; a checkpoint and a stop after the step
     on Ctrl-C or SIGTERM, or under SLURM on the signal SLURM sends before it stops the job (preemption.py)."""
     return L.Trainer(
         **kwargs,
         default_root_dir=run_dir,
-        logger=TensorBoardLogger(save_dir=run_dir, name="tb", version=""),
+        logger=build_logger(OmegaConf.to_container(cfg.logger), run_dir, run_dir.name),
         callbacks=[
             ModelCheckpoint(
                 dirpath=run_dir / "checkpoints",
@@ -150,6 +151,7 @@ def build_trainer(cfg: DictConfig, run_dir: Path, kwargs: dict, splits: Splits) 
                 save_last=True,
             ),
             ViewGridLogger(cfg.trainer.image_every_n_steps, splits.train_x),
+            *knn_monitors(OmegaConf.to_container(cfg.probe), splits, cfg.seed),
             RichProgressBar(),
             Preemption(run_dir / "checkpoints" / "last.ckpt", slurm=slurm.in_job()),
         ],

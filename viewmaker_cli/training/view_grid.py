@@ -1,4 +1,4 @@
-"""TensorBoard images every N steps: originals beside several views and the |δ| heat map (views/grid.py draws
+"""Pictures for the run's logger (TensorBoard, wandb, MLflow) every N steps: originals beside several views and the |δ| heat map (views/grid.py draws
 them)."""
 
 from __future__ import annotations
@@ -8,6 +8,7 @@ import torch
 from torch import Tensor
 
 from viewmaker_cli.data.splits import model_space
+from viewmaker_cli.training.loggers import log_image
 from viewmaker_cli.views.grid import view_grid
 
 
@@ -20,12 +21,12 @@ class ViewGridLogger(L.Callback):
 
     def on_train_batch_end(self, trainer, module, outputs, batch, batch_idx) -> None:
         step = trainer.global_step
-        if self.every <= 0 or step % self.every or trainer.logger is None or trainer.global_rank != 0:
+        if self.every <= 0 or step % self.every or not takes_images(trainer) or trainer.global_rank != 0:
             return
         self.log_grid(trainer, module, step)
 
     def on_train_end(self, trainer, module) -> None:
-        if self.every > 0 and trainer.logger is not None and trainer.global_rank == 0:
+        if self.every > 0 and takes_images(trainer) and trainer.global_rank == 0:
             self.log_grid(trainer, module, trainer.global_step)
 
     @torch.no_grad()
@@ -40,7 +41,12 @@ class ViewGridLogger(L.Callback):
         views = [drawable(module, module.view(x).float()) for _ in range(self.num_views)]
         modality = module.cfg["modality"]["name"]
         grid = view_grid(drawable(module, x), views, modality)
-        trainer.logger.experiment.add_image("views/original_views_delta", grid.cpu(), step)
+        log_image(trainer.logger, "views/original_views_delta", grid.cpu(), step)
+
+
+def takes_images(trainer) -> bool:
+    """A logger that can show pictures (logger=csv cannot, and says so once at the start)."""
+    return trainer.logger is not None and type(trainer.logger).__name__ not in ("CSVLogger",)
 
 
 def drawable(module, t: Tensor) -> Tensor:

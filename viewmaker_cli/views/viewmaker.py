@@ -148,6 +148,20 @@ class Viewmaker(nn.Module):
         )
         self.head = _conv_layer(dims, w, num_channels, 9)
 
+    @classmethod
+    def from_pretrained(cls, path, map_location: str | torch.device = "cpu") -> Viewmaker:
+        """The trained viewmaker of a vmk run, in eval mode with its budget, clamp, norm and sizes: `path` is a run
+        dir, a checkpoint, or `viewmaker.safetensors` from `vmk embed`. Plain torch from here on; it still draws
+        fresh noise on every call, so each call is a new view. `input_shape` is what it was trained on."""
+        from viewmaker_cli.views.viewmaker_file import read_viewmaker
+
+        spec, state = read_viewmaker(path)
+        viewmaker = cls(spec["num_channels"], budget=spec["budget"], clamp=spec["clamp"], num_res_blocks=spec["num_res_blocks"],
+                        width=spec["width"], dims=spec["dims"], norm=spec["norm"], frequency_domain=spec["frequency_domain"])
+        viewmaker.load_state_dict(state)
+        viewmaker.input_shape = tuple(spec["input_shape"])
+        return viewmaker.to(map_location).eval().requires_grad_(False)
+
     def generator(self, x: Tensor) -> Tensor:
         """Raw (pre-tanh) generator output, same shape as `x`; fresh noise on every call."""
         if x.dim() != self.dims + 2:

@@ -91,3 +91,16 @@ def test_empty_files_are_refused(tmp_path: Path, text: str, words: str) -> None:
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(UserError, match="cannot read"):
         read_ts(tmp_path / "absent.ts")
+
+
+def test_unequal_lengths_are_padded_with_nan_at_the_end(tmp_path: Path) -> None:
+    text = SMALL.replace("@equalLength true", "@equalLength false").replace("@seriesLength 3\n", "")
+    data = read_ts(write(tmp_path, text.replace("1,2,3:4,5,6:down", "1,2,3,4:4,5:down")))
+    assert data.x.shape == (2, 2, 4) and data.lengths.tolist() == [4, 3] and data.missing == 1
+    assert data.x[0, 0].tolist() == [1, 2, 3, 4] and data.x[0, 1, :2].tolist() == [4, 5] and np.isnan(data.x[0, 1, 2:]).all()
+    assert np.isnan(data.x[1, :, 3]).all()
+
+
+def test_unequal_lengths_under_equal_length_true_name_the_line(tmp_path: Path) -> None:
+    with pytest.raises(UserError, match=r"line 11: channel 0 has 4 values, expected 3"):
+        read_ts(write(tmp_path, SMALL.replace("1,2,3:4,5,6:down", "1,2,3,4:4,5,6:down")))

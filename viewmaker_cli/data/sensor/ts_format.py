@@ -1,8 +1,11 @@
 """Reader for the sktime/aeon `.ts` text format of time-series classification problems (UEA/UCR archives).
 
 A file is `#` comment lines, a header of `@tag value` lines ending with `@data`, then one case per line:
-the channels separated by `:`, each a comma-separated series, and the class label as the last field.
-Only equal-length series without timestamps are read; `?` (and `NaN`) are missing values.
+the channels separated by `:`, each a comma-separated series, and the class label as the last field
+(any string the `@classLabel` line lists). Univariate and multivariate, equal and unequal lengths are read;
+`?` (and `NaN`) are missing values, returned as NaN. Unequal lengths (`@equalLength false`): each series is
+padded at its end with NaN to the longest series of the file (`lengths` keeps the true ones); the caller
+decides what NaN becomes. Timestamped series (`@timeStamps true`) and regression problems are refused.
 """
 
 from __future__ import annotations
@@ -21,12 +24,15 @@ _MISSING = {"?", "nan"}
 
 @dataclass(frozen=True)
 class TsData:
-    """The cases of one `.ts` file: series float32 [N, C, T], labels int64 [N] indexing `class_names`."""
+    """The cases of one `.ts` file: series float32 [N, C, T] (NaN: missing or end padding), labels int64 [N]
+    indexing `class_names`, `lengths` int64 [N] (each case's longest channel before padding)."""
 
     x: np.ndarray
     y: np.ndarray
     class_names: list[str]
     problem_name: str
+    lengths: np.ndarray | None = None
+    missing: int = 0  # values given as `?` or NaN (not the padding)
 
 
 class _Malformed(Exception):
@@ -62,8 +68,6 @@ def _check_header(header: dict) -> None:
         raise _Malformed("@timeStamps true: timestamped series are not supported; convert them to plain series")
     if header.get("targetlabel"):
         raise _Malformed("@targetLabel true: regression problems are not supported")
-    if header.get("equallength") is False:
-        raise _Malformed("@equalLength false: unequal-length series are not supported; pad or truncate them first")
     if "class_names" not in header:
         raise _Malformed("@data came before any @classLabel line; add `@classLabel true <labels>`")
 
@@ -86,13 +90,14 @@ def _parse_case(line: str, header: dict) -> tuple[list[list[float]], str]:
     if not channels:
         raise _Malformed("no series before the label; a case is `v,v,...:v,v,...:label`")
     series = [[_parse_value(token) for token in channel.split(",")] for channel in channels]
-    length = header.get("serieslength")
-    for index, values in enumerate(series):
-        if length is not None and len(values) != length:
-            raise _Malformed(f"channel {index} has {len(values)} values, expected {length}")
-        length = len(values)
+    if header.get("equallength") is not False:  # equal lengths (stated or not): every series as long as the first
+        length = header.get("serieslength")
+        for index, values in enumerate(series):
+            if length is not None and len(values) != length:
+                raise _Malformed(f"channel {index} has {len(values)} values, expected {length} (@equalLength false if lengths vary)")
+            length = len(values)
+        header.setdefault("serieslength", length)
     header.setdefault("dimensions", len(channels))
-    header.setdefault("serieslength", length)
     label = label.strip()
     if label not in header["class_names"]:
         raise _Malformed(f"class label {label!r} is not one of @classLabel's {' '.join(header['class_names'])}")
@@ -136,7 +141,13 @@ def read_ts(path: str | Path) -> TsData:
     if not cases:
         raise UserError(f"{path}: no cases after @data; the file is empty or truncated")
     # Missing values come back as NaN whatever @missing says; callers that need finite data check.
-    x = np.asarray(cases, dtype=np.float32)
+    lengths = np.asarray([max(len(values) for values in case) for case in cases], dtype=np.int64)
+    x = np.full((len(cases), len(cases[0]), int(lengths.max())), np.nan, dtype=np.float32)
+    missing = 0
+    for i, case in enumerate(cases):
+        for c, values in enumerate(case):
+            x[i, c, : len(values)] = values
+            missing += int(np.isnan(x[i, c, : len(values)]).sum())
     class_names = header["class_names"]
     y = np.asarray([class_names.index(label) for label in labels], dtype=np.int64)
-    return TsData(x=x, y=y, class_names=list(class_names), problem_name=header.get("problemname", path.stem))
+    return TsData(x=x, y=y, class_names=list(class_names), problem_name=header.get("problemname", path.stem), lengths=lengths, missing=missing)
