@@ -106,7 +106,7 @@ def _read(path: Path) -> dict:
                 return {k: archive[k] for k in archive.files}
         data = _torch_load(path)
     except pickle.UnpicklingError as error:
-        detail = next((line.strip() for line in str(error).splitlines() if "Unsupported global" in line), None)
+        detail = next((line.strip() for line in str(error).splitlines() if "unsupported global" in line.lower()), None)
         if detail:  # weights_only refused a class or function: nothing in the file ran
             raise UserError(f"data.path={path}: refused to load, it holds Python objects, not only tensors ({detail}); "
                             "save a tensor or a dict of tensors") from None

@@ -74,7 +74,7 @@ def load_checkpoint(path: str | Path) -> dict:
         checkpoint = torch.load(path, map_location="cpu", weights_only=True, mmap=True)
     except pickle.UnpicklingError as error:
         # Raised before anything in the file runs: it asks for code (a class or function) to be called.
-        detail = next((l.strip() for l in str(error).splitlines() if "Unsupported global" in l), None)
+        detail = next((l.strip() for l in str(error).splitlines() if "unsupported global" in l.lower()), None)
         if detail is None:  # garbage that is not a zip file reaches the legacy unpickler
             raise UserError(f"ckpt={path}: not a readable checkpoint (truncated or not a torch file)") from None
         raise UserError(f"ckpt={path}: refused to load, it holds code as well as data ({detail})") from None
@@ -135,10 +135,13 @@ def check_resumable(checkpoint: dict, path: str | Path, expected: dict) -> None:
     """A checkpoint a run continues from: Lightning's training state is there, the RNG states restore, and its
     weights have the names and shapes of this run's networks (`expected`: the new system's state_dict)."""
     where = f"ckpt={path}"
-    missing = [k for k in ("optimizer_states", "loops", "epoch", "lr_schedulers") if k not in checkpoint]
-    if missing or not isinstance(checkpoint["optimizer_states"], list):
-        raise UserError(f"{where} holds weights but not the training state to continue from (no "
-                        f"{', '.join(missing) or 'optimizer states'}); start a new run, or probe it with vmk probe")
+    kinds = {"optimizer_states": list, "lr_schedulers": list, "loops": dict, "callbacks": dict, "epoch": int}
+    wrong = [k for k, kind in kinds.items() if not isinstance(checkpoint.get(k), kind)]
+    if not wrong and not all(isinstance(s, dict) and "state" in s and "param_groups" in s for s in checkpoint["optimizer_states"]):
+        wrong = ["optimizer_states"]
+    if wrong:
+        raise UserError(f"{where} holds weights but not the training state to continue from ({', '.join(wrong)} "
+                        "missing or damaged); start a new run, or probe it with vmk probe")
     current = get_rng_states()
     try:
         set_rng_states(checkpoint["vmk"]["rng"])
