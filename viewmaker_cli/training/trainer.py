@@ -86,8 +86,9 @@ def check_writable(run_dir: Path, needed_bytes: int) -> None:
 
 def resume_from(cfg: DictConfig, run_dir: Path, input_shape: tuple[int, ...], expected: dict | None = None) -> tuple[str | None, int]:
     """The checkpoint to continue from (checked to fit this run and, when given, `expected`: the new system's
-    state_dict) and its global step, the first batch the resumed run trains on; (None, 0) for a fresh run. A job SLURM started again continues from its run dir's
-    last checkpoint when there is one (saved on the signal that stopped it, or the newest periodic one)."""
+    state_dict) and its global step, the first batch the resumed run trains on; (None, 0) for a fresh run.
+    A job SLURM started again continues from its run dir's last checkpoint when there is one (saved on the
+    signal that stopped it, or the newest periodic one)."""
     last = run_dir / "checkpoints" / "last.ckpt"
     if slurm.restart_count() and last.is_file():
         path = str(last)
