@@ -146,6 +146,9 @@ def _run_hydra_app(name: str, args: list[str]) -> None:
                 failed_jobs.report(_record_failure(cfg, error))
                 return None
             if isinstance(error, UserError):
+                from viewmaker_cli.training.run_dir import release_unused
+
+                release_unused()  # a run stopped before training leaves no lock file behind
                 exit_with(error)
             crashed.append(error)  # a bug, not a user mistake: Hydra prints the traceback
             raise

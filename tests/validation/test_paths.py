@@ -88,14 +88,3 @@ def test_a_folder_that_exists_or_can_be_made_passes(tmp_path):
     (tmp_path / "link").symlink_to(tmp_path / "gone")
     with pytest.raises(UserError, match="broken link"):
         check_writable_dir(tmp_path / "link" / "x", "out", "fix")
-
-
-@pytest.mark.parametrize("content, needle", [
-    (b"[]", "not a vmk results file (a JSON list, not an object)"),
-    (b'{"status": "ok", "metr', "not a readable results file"),
-    (bytes(range(128, 256)), "not a readable results file"),
-])
-def test_a_results_file_report_cannot_read_is_one_line(content, needle, vmk, tmp_path):
-    (tmp_path / "run").mkdir()
-    (tmp_path / "run" / "results.json").write_bytes(content)
-    one_line_exit_2(vmk("report", str(tmp_path), "write=false"), needle)

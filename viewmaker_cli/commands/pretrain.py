@@ -58,7 +58,7 @@ def run(cfg: DictConfig) -> float:
     batches = train_batches(cfg, splits)
     system = PretrainSystem(config, splits.train_x, normalizer, splits.meta, splits.train_y, splits.num_classes,
                             indexed=batches.indexed)
-    ckpt_path, first_step = resume_from(cfg, run_dir, splits.input_shape)
+    ckpt_path, first_step = resume_from(cfg, run_dir, splits.input_shape, system.state_dict())
     weights = sum(p.numel() * p.element_size() for p in system.parameters())
     check_writable(run_dir, needed_bytes=4 * weights * (cfg.trainer.keep_checkpoints + 2))
     kwargs = trainer_kwargs(cfg)

@@ -20,7 +20,7 @@ def write_report(dirs: list[str], write: bool = True, plot: bool = True, compact
         raise UserError("no directory given: vmk report DIR [DIR...] (e.g. vmk report outputs/multirun)")
     records = find_runs(dirs)
     if not records:
-        raise UserError(f"no results.json found under {', '.join(map(str, dirs))}")
+        raise UserError(f"no readable results.json found under {', '.join(map(str, dirs))}")
     table = markdown(records)
     if compact:
         from viewmaker_cli.reporting.sweep_console import print_compact_table

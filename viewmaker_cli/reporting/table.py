@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import re
+import sys
 from pathlib import Path
 
 import yaml
@@ -32,16 +33,34 @@ def find_runs(dirs: list[str]) -> list[dict]:
         if not base.is_dir():
             raise UserError(f"{d}: no such directory")
         for path in sorted(base.rglob(RESULTS_FILE), key=_natural):
-            try:
-                record = json.loads(path.read_text())
-            except (OSError, ValueError) as error:  # ValueError: not JSON, or not text at all
-                raise UserError(f"{path}: not a readable results file ({error})") from None
-            if not isinstance(record, dict):
-                raise UserError(f"{path}: not a vmk results file (a JSON {type(record).__name__}, not an object)")
+            record = _read_record(path)
+            if record is None:
+                continue
             record["_run"] = str(path.parent.relative_to(base)) if path.parent != base else base.name
             record["_overrides"] = _overrides(path.parent)
             records.append(record)
     return records
+
+
+# Parts of a record the table reads as mappings (absent is fine: older or failed runs lack some).
+MAPPINGS = ("config", "metrics", "protocol", "train", "data", "git")
+
+
+def _read_record(path: Path) -> dict | None:
+    """The run record at `path`, or None after one warning line naming the file: one damaged or foreign
+    results.json (vmk writes them atomically, so it was edited or copied in) must not hide the other runs."""
+    try:
+        record = json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        problem = f"not readable as JSON ({getattr(error, 'strerror', None) or str(error).splitlines()[0][:120]})"
+    else:
+        wrong = [k for k in MAPPINGS if isinstance(record, dict) and k in record and not isinstance(record[k], dict)]
+        problem = (f"holds a JSON {type(record).__name__}, not a run record" if not isinstance(record, dict)
+                   else f"its '{wrong[0]}' is not a mapping" if wrong else None)
+    if problem is None:
+        return record
+    print(f"vmk: warning: skipped {path}: {problem}", file=sys.stderr)
+    return None
 
 
 def _overrides(run_dir: Path) -> list[str] | None:

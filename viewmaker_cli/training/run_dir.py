@@ -19,6 +19,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import shutil
 import socket
 from pathlib import Path
 
@@ -87,3 +88,15 @@ def keep_config(run_dir: Path) -> None:
         if source.is_file():
             (run_dir / KEPT_DIR).mkdir(exist_ok=True)
             atomic_write_text(run_dir / KEPT_DIR / name, source.read_text())
+
+
+def release_unused() -> None:
+    """Unlock the run dirs this process claimed but trained nothing in (a user error stopped it before the
+    first checkpoint) and remove what the claim wrote there (the lock file, `.vmk/`): such a dir keeps only
+    what Hydra wrote. A dir with any checkpoint keeps everything, for resume=true."""
+    for run_dir, lock in list(_held.items()):
+        if not any((run_dir / f).is_file() for f in RUN_FILES) and not (run_dir / "checkpoints").exists():
+            (run_dir / LOCK_FILE).unlink(missing_ok=True)
+            shutil.rmtree(run_dir / KEPT_DIR, ignore_errors=True)
+            lock.close()
+            del _held[run_dir]

@@ -4,20 +4,19 @@ the data defaulting to the dataset the checkpoint was pretrained on."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 
 import torch
 from omegaconf import DictConfig, OmegaConf
 
 from viewmaker_cli.errors import UserError
+from viewmaker_cli.training.checkpoint_file import checkpoint_file
 
 
 def check_ckpt_given(cfg: DictConfig, command: str) -> None:
     """Before the slow imports: a missing or mistyped ckpt fails in about a second."""
     if not cfg.ckpt:
         raise UserError(f"no checkpoint given: vmk {command} ckpt=PATH (e.g. outputs/.../checkpoints/last.ckpt)")
-    if not Path(cfg.ckpt).expanduser().is_file():
-        raise UserError(f"ckpt={cfg.ckpt}: no such file")
+    checkpoint_file(cfg.ckpt)
 
 
 def load_run(cfg: DictConfig, device: torch.device, before_data: Callable[[dict, dict], None] | None = None):

@@ -21,7 +21,7 @@ from viewmaker_cli.data.speech.frontend import LogMelFrontend
 from viewmaker_cli.data.splits import model_space
 from viewmaker_cli.errors import UserError
 from viewmaker_cli.models.encoder import Normalizer
-from viewmaker_cli.training.checkpoint import AtomicCheckpointIO, load_checkpoint
+from viewmaker_cli.training.checkpoint import AtomicCheckpointIO, check_resumable, load_checkpoint
 from viewmaker_cli.training.knn_monitor import knn_monitors
 from viewmaker_cli.training.loggers import build_logger
 from viewmaker_cli.training.preemption import Preemption, cluster_plugins
@@ -85,10 +85,11 @@ def check_writable(run_dir: Path, needed_bytes: int) -> None:
         )
 
 
-def resume_from(cfg: DictConfig, run_dir: Path, input_shape: tuple[int, ...]) -> tuple[str | None, int]:
-    """The checkpoint to continue from (checked to fit this run) and its global step, the first batch the
-    resumed run trains on; (None, 0) for a fresh run. A job SLURM started again continues from its run dir's
-    last checkpoint when there is one (saved on the signal that stopped it, or the newest periodic one)."""
+def resume_from(cfg: DictConfig, run_dir: Path, input_shape: tuple[int, ...], expected: dict | None = None) -> tuple[str | None, int]:
+    """The checkpoint to continue from (checked to fit this run and, when given, `expected`: the new system's
+    state_dict) and its global step, the first batch the resumed run trains on; (None, 0) for a fresh run.
+    A job SLURM started again continues from its run dir's last checkpoint when there is one (saved on the
+    signal that stopped it, or the newest periodic one)."""
     last = run_dir / "checkpoints" / "last.ckpt"
     if slurm.restart_count() and last.is_file():
         path = str(last)
@@ -108,6 +109,8 @@ def resume_from(cfg: DictConfig, run_dir: Path, input_shape: tuple[int, ...]) ->
     for key in ("modality", "model"):
         if saved["config"][key] != OmegaConf.to_container(cfg[key]):
             raise UserError(f"ckpt {path} has {key}={saved['config'][key]}, this run has {key}={OmegaConf.to_container(cfg[key])}")
+    if expected is not None:
+        check_resumable(checkpoint, path, expected)
     return path, checkpoint["global_step"]
 
 
