@@ -62,9 +62,13 @@ def claim(run_dir: Path, continues: bool) -> None:
             "a fresh dir (hydra.run.dir=DIR, or leave hydra.run.dir out for a new timestamped dir)"
         )
     run_dir = run_dir.resolve()
-    keep_config(run_dir)
-    if run_dir in _held:  # this process's own earlier run of the dir (a sweep or a test running in-process)
-        return
+    if run_dir not in _held:  # else: this process's own earlier run of the dir (a sweep or a test in-process)
+        _held[run_dir] = _lock(run_dir)
+    keep_config(run_dir)  # only once the dir is ours: a refused second process must not rewrite `.vmk/`
+
+
+def _lock(run_dir: Path):
+    """The open, exclusively locked `.vmk.lock` of `run_dir`, naming this process; one line if another holds it."""
     run_dir.mkdir(parents=True, exist_ok=True)
     lock = open(run_dir / LOCK_FILE, "a+")
     try:
@@ -78,7 +82,7 @@ def claim(run_dir: Path, continues: bool) -> None:
     lock.truncate()
     lock.write(json.dumps({"pid": os.getpid(), "host": socket.gethostname()}))
     lock.flush()
-    _held[run_dir] = lock
+    return lock
 
 
 def keep_config(run_dir: Path) -> None:
