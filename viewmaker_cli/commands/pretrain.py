@@ -19,7 +19,7 @@ from viewmaker_cli.evaluation.probe_run import probe_with_baseline
 from viewmaker_cli.evaluation.settings import check_probe_config
 from viewmaker_cli.models.encoder import ARCHS
 from viewmaker_cli.models.resnet import FEATURE_LAYERS
-from viewmaker_cli.objectives.table import OBJECTIVES
+from viewmaker_cli.objectives.table import OBJECTIVES, check_sizes
 from viewmaker_cli.reporting.console import print_run_table
 from viewmaker_cli.reporting.hparams import log_hparams
 from viewmaker_cli.reporting.results import write_results
@@ -65,6 +65,7 @@ def validate(cfg: DictConfig) -> None:
         raise UserError(f"trainer.num_nodes must be at least 1 (the machines the run trains on), got {cfg.trainer.num_nodes}")
     if cfg.data.batch_size < 2:
         raise UserError(f"data.batch_size must be at least 2 (contrastive views need negatives), got {cfg.data.batch_size}")
+    check_sizes(OmegaConf.to_container(cfg.objective), cfg.model.embedding_dim, cfg.data.batch_size)
     alternating = cfg.views.name in ("learned", "combined") and cfg.views.update == "alternating"
     if OmegaConf.select(cfg, "objective.double_update", default=False) and not alternating:
         raise UserError(
@@ -91,7 +92,7 @@ def run(cfg: DictConfig) -> dict:
     if cfg.deterministic:
         os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")  # cuBLAS needs it for determinism
     batches = train_batches(cfg, splits)
-    system = PretrainSystem(config, splits.train_x, normalizer, splits.meta, splits.train_y, splits.num_classes,
+    system = PretrainSystem(config, splits.train_x, normalizer, splits.meta, batches.index_labels(splits.train_y), splits.num_classes,
                             indexed=batches.indexed)
     ckpt_path, first_step = resume_from(cfg, run_dir, splits.input_shape)
     weights = sum(p.numel() * p.element_size() for p in system.parameters())
