@@ -112,10 +112,13 @@ def run(cfg: DictConfig) -> dict:
     # Lightning's DDP re-seeds every rank at setup: seeding here too makes one process draw the same numbers.
     L.seed_everything(cfg.seed, verbose=False)
     batches.to(trainer.strategy.root_device).start_at(first_step)  # the data moves to the device once
+    fit_start = time.perf_counter()
     with ddp.relaunchable_argv("pretrain", trainer):
         trainer.fit(system, train_dataloaders=batches, ckpt_path=ckpt_path, weights_only=True)
     system.raise_if_diverged()
-    train_s = time.perf_counter() - start
+    # Time and throughput of what this process trained: a resumed run's earlier steps took their own time.
+    train_s = time.perf_counter() - fit_start
+    trained_steps = trainer.global_step - first_step
     if not trainer.is_global_zero:  # DDP: rank 0 saves, probes and reports; the others join the save's collectives
         trainer.save_checkpoint(run_dir / "checkpoints" / "last.ckpt", weights_only=False)  # Lightning writes on rank 0 only
         return {}
@@ -125,9 +128,10 @@ def run(cfg: DictConfig) -> dict:
     if cfg.probe.enabled and not splits.labelled:
         log.info("data=%s has no labels: pretrained without a probe", cfg.data.name)
     elif cfg.probe.enabled:
-        metrics, protocol = probe_with_baseline(system.encoder, normalizer, splits, config, trainer.logger, view=system.view)
+        metrics, protocol = probe_with_baseline(system.encoder, normalizer, splits, config, trainer.logger, view=system.view,
+                                                step=trainer.global_step)
     steps = trainer.global_step
-    metrics["train_images_per_s"] = steps * cfg.data.batch_size / max(train_s, 1e-9)
+    metrics["train_images_per_s"] = trained_steps * cfg.data.batch_size / max(train_s, 1e-9)
     log_hparams(trainer.logger, config, metrics)  # TensorBoard's HPARAMS tab: settings beside final metrics
     wall_s = time.perf_counter() - start
     results = write_results(
@@ -136,9 +140,10 @@ def run(cfg: DictConfig) -> dict:
         protocol,
         config,
         wall_s,
-        train={"steps": steps, "epochs": trainer.current_epoch, "train_s": round(train_s, 2), "checkpoint": str(checkpoint),
+        train={"steps": steps, "steps_this_process": trained_steps, "epochs": trainer.current_epoch, "train_s": round(train_s, 2),
+               "checkpoint": str(checkpoint),
                "resumed_from": ckpt_path and {"checkpoint": ckpt_path, "step": first_step, "slurm_restarts": slurm.restart_count()}},
         data={"name": splits.name, "source": splits.source, "train": len(splits.train_y), "test": len(splits.test_y)},
     )
-    print_run_table(config, metrics, protocol, results)
+    print_run_table(config, metrics, protocol, results, steps=steps)
     return metrics
