@@ -9,6 +9,7 @@ from pathlib import Path
 
 import lightning as L
 from hydra.core.hydra_config import HydraConfig
+from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
 from viewmaker_cli.core import slurm
@@ -132,7 +133,8 @@ def run(cfg: DictConfig) -> dict:
                                                 step=trainer.global_step)
     steps = trainer.global_step
     metrics["train_images_per_s"] = trained_steps * cfg.data.batch_size / max(train_s, 1e-9)
-    log_hparams(trainer.logger, config, metrics)  # TensorBoard's HPARAMS tab: settings beside final metrics
+    # TensorBoard's HPARAMS tab: settings beside final metrics (a sweep's end writes the sweep's own record)
+    log_hparams(trainer.logger, config, metrics, step=steps, in_sweep=HydraConfig.get().mode == RunMode.MULTIRUN)
     wall_s = time.perf_counter() - start
     results = write_results(
         run_dir,

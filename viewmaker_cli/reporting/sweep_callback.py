@@ -29,9 +29,11 @@ class SweepReport(Callback):
         report_failed_results(sweep_dir)  # jobs that failed on other machines count too
         if not self.enabled:
             return
+        from viewmaker_cli.reporting.hparams import write_sweep_hparams
         from viewmaker_cli.reporting.report import write_report
 
         try:
+            write_sweep_hparams(sweep_dir)  # TensorBoard's HPARAMS tab ticks the settings the runs vary
             write_report([str(sweep_dir)], write=True, plot=self.plot)
         except UserError as error:
             print(f"vmk: no sweep table: {error}", file=sys.stderr)
