@@ -99,6 +99,9 @@ def run(cfg: DictConfig) -> dict:
     weights = sum(p.numel() * p.element_size() for p in system.parameters())
     check_writable(run_dir, needed_bytes=4 * weights * (cfg.trainer.keep_checkpoints + 2))
     kwargs = trainer_kwargs(cfg)
+    # vmk logs by its own step count (training/module.py); Lightning's interval only gates its own logging and
+    # warns when an epoch is shorter than it (sensor quickstart: 20 batches): at most an epoch, same logs.
+    kwargs["log_every_n_steps"] = max(1, min(kwargs["log_every_n_steps"], len(batches)))
     log.info(
         "data=%s (%d train, %d test, %s) views=%s objective=%s budget=%s precision=%s%s -> %s",
         splits.name, len(splits.train_y), len(splits.test_y), "x".join(map(str, splits.input_shape)),

@@ -1,4 +1,5 @@
-"""Lightning's console noise off, for every command that runs Lightning (`vmk pretrain`, `vmk bench`)."""
+"""Console noise a vmk user cannot act on, off at its source: Lightning's (every command that runs Lightning:
+`vmk pretrain`, `vmk bench`) and TensorBoard's (`vmk tb`)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,19 @@ def quiet_lightning() -> None:
     # vmk's batches resume at the checkpoint's step by themselves (data/batches.py: start_at), which Lightning
     # cannot see: its warning that a mid-epoch resume may be unreliable does not apply.
     warnings.filterwarnings("ignore", message=r".*your dataloader is not resumable.*")
+    # ModelCheckpoint under manual optimisation warns (13 lines) at every periodic save unless the module keeps
+    # pre-step weights in `saved_models` and a `layer`: a convention of Lightning's own test. vmk's checkpoints
+    # are meant to hold the weights after the step (a resumed run continues from them), so nothing is wrong.
+    warnings.filterwarnings("ignore", message=r"Using ModelCheckpoint with manual optimization and every_n_train_steps")
     if not slurm.in_job():
         # Lightning warns on any machine with `srun` installed (every HPC login node, and this machine once its
         # local SLURM is installed) that it is not used; it only applies inside a SLURM allocation.
         warnings.filterwarnings("ignore", message=r".*The `srun` command is available on your system but is not used.*")
+
+
+def quiet_tensorboard() -> None:
+    """TensorBoard's note on its "experimental fast data loading" asks for bug reports to TensorBoard: nothing a
+    vmk user can act on. Only the note goes: `--load_fast=auto` still falls back when the fast loader is missing."""
+    from tensorboard import program
+
+    program._DATA_SERVER_ADVISORY_MESSAGE = ""

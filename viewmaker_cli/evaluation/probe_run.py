@@ -134,9 +134,8 @@ def probe_with_baseline(
 
     if logger is not None:
         logger.log_metrics({f"probe/{k}": v for k, v in run.metrics.items()}, step=step)
-    for name, value in run.metrics.items():
-        if name not in ("probe_top1", "untrained_probe_top1"):  # those two are in the run's table
-            log.info("%s = %.2f", name, value)
+    for name, value in run.metrics.items():  # every metric in the run's log, the table's too
+        log.info("%s = %.2f", name, value)
     protocol = {
         **protocol_for(run.kinds[0], probe, run.modality, run.views).as_dict(),
         "label_fraction": probe["label_fraction"],
