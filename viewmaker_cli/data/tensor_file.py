@@ -2,7 +2,8 @@
 
 Accepted: `.npy` (one array of examples, no labels), `.npz` or `.pt` (a dict) with `x` and optionally
 `y`, `x_test`, `y_test`. Examples are [N, C, H, W] or [N, C, T]. Without a test split, a fixed seeded
-20% of the examples is held out. Without labels, pretraining runs and the probe is skipped.
+20% of labelled examples is held out for the probe. Without labels, every example pretrains (there is no probe
+to hold any out for) and the probe is skipped.
 `.pt` files are read with weights_only=True: tensors and plain data only.
 """
 
@@ -68,12 +69,13 @@ def load_tensor_file(path: str | None = None, modality: str = "image", seed: int
     if "x_test" in data:
         x_test = _as_modality(_tensor(data["x_test"], "x_test", file), modality, file)
         y_test = _tensor(data["y_test"], "y_test", file).long() if "y_test" in data else None
+    elif y is None:  # unlabelled: no probe can use a held-out part, so all of it pretrains
+        x_test, y_test = x[:0], None
     else:
         order = torch.randperm(len(x), generator=torch.Generator().manual_seed(seed))
         cut = max(1, int(round(len(x) * HELD_OUT)))
         test, train = order[:cut], order[cut:]
-        x, x_test = x[train], x[test]
-        y, y_test = (y[train], y[test]) if y is not None else (None, None)
+        x, x_test, y, y_test = x[train], x[test], y[train], y[test]
     labelled = y is not None and y_test is not None
     num_classes = int(max(y.max(), y_test.max())) + 1 if labelled else 0
     if not labelled:  # -1 marks "no label"; the probe is skipped
