@@ -62,11 +62,14 @@ def test_image_run_gives_a_png_grid_of_the_chosen_inputs_and_a_gif_of_fresh_view
     assert "views.png" in out
 
 
-def test_sensor_run_draws_spectrograms_in_colour(ckpts, vmk, tmp_path):
-    code, _, err = vmk("views", f"ckpt={ckpts['sensor']}", "n=2", "frames=3", f"out={tmp_path / 'figure'}",
-                       f"hydra.run.dir={tmp_path / 'run'}")
+def test_sensor_run_draws_spectrograms_in_colour(ckpts, vmk, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    code, _, err = vmk("views", f"ckpt={ckpts['sensor']}", "n=2", "frames=3", "out=figure")
     assert code == 0, err
     out = tmp_path / "figure"
+    # out=DIR holds the figures and nothing else: no outputs/DATE/TIME/ beside it, no .hydra/, no empty views.log
+    assert [p.name for p in tmp_path.iterdir()] == ["figure"]
+    assert sorted(p.name for p in out.iterdir()) == ["views.gif", "views.json", "views.png"]
     tile = tile_size(8, 25, 96, isotropic=False)  # 6 x 8 x 25 spectrograms: the channel mean, each axis enlarged
     png = Image.open(out / "views.png")
     assert png.size == figure_size(2, 5, tile)
@@ -74,7 +77,6 @@ def test_sensor_run_draws_spectrograms_in_colour(ckpts, vmk, tmp_path):
     assert np.ptp(first, axis=2).max() > 0  # a colormap, not grey
     assert Image.open(out / "views.gif").n_frames == 3
     assert "mean over the 6 channels" in json.loads((out / "views.json").read_text())["drawn"]
-    assert not (tmp_path / "run" / "views.png").exists()
 
 
 @pytest.mark.parametrize("family, modality, shape", [
