@@ -140,6 +140,7 @@ def _run_hydra_app(name: str, args: list[str]) -> None:
             job_stopped(name, cfg, stop)
             raise
         except Exception as error:
+            _log_failure(error)
             if _in_multirun():  # one failed job must not stop the sweep: mark it and go on
                 from viewmaker_cli.reporting import failed_jobs
 
@@ -188,6 +189,19 @@ def _config_error(error: Exception) -> bool:
     from omegaconf.errors import OmegaConfBaseException
 
     return isinstance(error, (HydraException, OmegaConfBaseException, UserError))
+
+
+def _log_failure(error: BaseException) -> None:
+    """The error of a failed run into its log file (pretrain.log …), which otherwise ends with no word of it; the
+    console gets it once, from the error handling after this."""
+    import logging
+    import traceback
+
+    text = f"error: {error}" if isinstance(error, UserError) else "".join(traceback.format_exception(error)).rstrip()
+    record = logging.LogRecord("vmk", logging.ERROR, __file__, 0, text, None, None)
+    for handler in logging.getLogger().handlers:
+        if isinstance(handler, logging.FileHandler):
+            handler.handle(record)
 
 
 def _use_job_cpus() -> None:

@@ -6,6 +6,7 @@ with Hydra's own message, before anything runs.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, List, Optional
@@ -349,6 +350,9 @@ def register_optuna_maximize(cs: ConfigStore) -> None:
 def register() -> None:
     OmegaConf.register_new_resolver("slurm_step_or", slurm.step_or, replace=True)  # hydra.run.dir's default
     job_dirname.register()  # hydra.sweep.subdir's
+    # `out=DIR` of views/embed: the run dir is DIR itself (no outputs/DATE/TIME beside it), without a .hydra/ in it.
+    OmegaConf.register_new_resolver("out_or", lambda out, default: default if out in (None, "") else os.path.expanduser(out), replace=True)
+    OmegaConf.register_new_resolver("unless_out", lambda out, value: value if out in (None, "") else None, replace=True)
     cs = ConfigStore.instance()
     cs.store(name="bench_schema", node=BenchConfig)
     cs.store(name="pretrain_schema", node=PretrainConfig)

@@ -38,6 +38,7 @@ def test_unlabelled_sensor_series_pretrain_without_probe_and_probe_command_refus
     assert result.returncode == 0, result.stderr[-2000:]
     record = json.loads((run / "results.json").read_text())
     assert "probe_top1" not in record["metrics"] and record["protocol"] == {}
+    assert (record["data"]["train"], record["data"]["test"]) == (30, 0)  # no probe to hold examples out for
     probe = vmk("probe", f"ckpt={run / 'checkpoints' / 'last.ckpt'}", f"hydra.run.dir={tmp_path / 'p'}")
     assert probe.returncode == 2 and "no labels" in probe.stderr and "Traceback" not in probe.stderr
 

@@ -16,8 +16,11 @@ def vmk_data(*args, env):
 
 
 def test_list_marks_embedded_found_and_paper_datasets_missing_with_how_to_get_them(tmp_path):
-    result = vmk_data("list", f"root={tmp_path / 'empty'}", env={"VMK_DATA": str(tmp_path / "data")})
+    result = vmk_data("list", f"root={tmp_path / 'empty'}", env={"VMK_DATA": str(tmp_path / "data"), "COLUMNS": "100"})
     assert result.returncode == 0, result.stderr
+    assert max(map(len, result.stdout.splitlines())) <= 100
+    urls = {word.strip("(),") for info in DATASETS.values() for word in (info.how_to_get or "").split() if "://" in word}
+    assert urls and all(url in result.stdout for url in urls)  # whole, on one line each, not broken across cells
     rows = {line.split("│")[1].strip(): line for line in result.stdout.splitlines() if line.count("│") >= 5}
     assert set(DATASETS) <= set(rows)
     for name, info in DATASETS.items():

@@ -65,10 +65,12 @@ def test_image_run_on_other_data_matches_a_plain_torch_encoder(layer, ckpts, vmk
                 np.testing.assert_allclose(x, expected, rtol=1e-4, atol=1e-5)
 
 
-def test_sensor_run_embeds_its_own_data_by_default(ckpts, vmk, tmp_path):
-    code, _, err = vmk("embed", f"ckpt={ckpts['sensor']}", "layer=prepool", f"out={tmp_path / 'emb'}",
-                       f"hydra.run.dir={tmp_path / 'run'}")
+def test_sensor_run_embeds_its_own_data_by_default(ckpts, vmk, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    code, _, err = vmk("embed", f"ckpt={ckpts['sensor']}", "layer=prepool", "out=emb")
     assert code == 0, err
+    assert [p.name for p in tmp_path.iterdir()] == ["emb"]  # no outputs/DATE/TIME/ beside it
+    assert not {".hydra", "embed.log"} & {p.name for p in (tmp_path / "emb").iterdir()}
     from viewmaker_cli.data import load_dataset
 
     splits = load_dataset("basic_motions")

@@ -70,11 +70,13 @@ def test_started_at_a_step_they_continue_as_an_uninterrupted_iteration(make, sta
 
 def test_window_batches_are_fresh_windows_fixed_by_seed_and_step():
     batches = WindowBatches(windows, 4, seed=2, windows_per_epoch=10)
-    assert len(batches) == 2 and batches.indexed is False
+    assert len(batches) == 2 and batches.indexed
     x, index = batches.batch(5)
-    assert index is None and x.shape == (4, 3, 8, 8)  # the sampler's spectrograms of 64-sample windows
-    raw, _ = windows().sample(4, torch.Generator().manual_seed(2 * 1_000_003 + 5))
+    assert x.shape == (4, 3, 8, 8)  # the sampler's spectrograms of 64-sample windows
+    raw, labels, segment = windows().sample_indexed(4, torch.Generator().manual_seed(2 * 1_000_003 + 5))
     assert torch.equal(x, SPECTROGRAM(raw))
+    # A window's index is the series it was cut from, and the batches' labels are those series' classes.
+    assert torch.equal(index, segment) and torch.equal(batches.index_labels(None)[index], labels)
     again = WindowBatches(windows, 4, seed=2, windows_per_epoch=10)
     assert torch.equal(again.batch(5)[0], x)
     assert not torch.equal(batches.batch(6)[0], x)  # every step draws new windows

@@ -101,3 +101,12 @@ def test_configuration_errors() -> None:
     with pytest.raises(ValueError, match="views"):
         WMSE(dim=4, num_views=4)(torch.randn(12, 4), torch.randn(12, 4))
     assert not WMSE(dim=4).needs_target and not WMSE(dim=4).needs_index
+
+
+def test_sizes_that_cannot_whiten_stop_before_any_data_in_one_line(vmk, tmp_path):
+    """n centred rows span n - 1 dims: 16 rows of 32-dim embeddings are singular by construction."""
+    code, _, err = vmk("pretrain", "objective=wmse", "data.batch_size=16", f"hydra.run.dir={tmp_path / 'a'}")
+    assert code == 2 and err.count("\n") == 1
+    assert "W-MSE whitens 16 rows (data.batch_size) of 32-dim embeddings" in err
+    code, _, err = vmk("pretrain", "objective=wmse", "preset=paper", "data.batch_size=192", f"hydra.run.dir={tmp_path / 'b'}")
+    assert code == 2 and "multiple of objective.whiten_size (128)" in err

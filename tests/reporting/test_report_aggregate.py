@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 
 from viewmaker_cli.reporting.aggregate import group_runs
-from viewmaker_cli.reporting.budget_plot import lines, plot_budget_sweep
+from viewmaker_cli.reporting.budget_plot import lines, plot_budget_sweep, untrained_baseline
 from viewmaker_cli.reporting.report import write_report
 from viewmaker_cli.reporting.results import write_failure, write_results
 from viewmaker_cli.reporting.table import find_runs
@@ -92,6 +92,9 @@ def test_plot_has_one_line_per_views_objective_with_std_error_bars(tmp_path):
         for budget, mean, std, n in points:
             tops = values[(views, budget)]
             assert (mean, n) == (pytest.approx(statistics.mean(tops)), 2) and std == pytest.approx(statistics.stdev(tops))
+    # The dashed line to beat: the untrained encoder's accuracy (each run's untrained_probe_top1 is top1 / 2 here).
+    everything = [top1 / 2 for tops in values.values() for top1 in tops]
+    assert untrained_baseline(group_runs(find_runs([str(tmp_path)]))) == (pytest.approx(statistics.mean(everything)), 8)
     assert plot_budget_sweep(find_runs([str(tmp_path)]), tmp_path / "p.png") == tmp_path / "p.png"
 
 

@@ -22,3 +22,17 @@ def test_a_kind_without_numbers_gets_no_column(capsys):
     print_run_table(CONFIG, {"probe_top1": 70.0}, PROTOCOL, "results.json")
     out = capsys.readouterr().out
     assert "knn" not in out and "70.00" in out and "untrained" not in out
+
+
+def test_the_table_says_steps_and_sizes_and_flags_a_result_below_the_untrained_one(capsys):
+    protocol = {**PROTOCOL, "train_examples": 40, "test_examples": 40}
+    metrics = {"probe_top1": 60.0, "untrained_probe_top1": 55.0, "knn_top1": 50.0, "untrained_knn_top1": 52.5}
+    print_run_table(CONFIG, metrics, protocol, "results.json", steps=200)
+    out = capsys.readouterr().out
+    rows = {line.split("│")[1].strip(): line for line in out.splitlines() if line.startswith("│")}
+    out = " ".join(out.split())  # the console wraps long lines at the terminal's width
+    assert "200 steps" in out
+    assert "train (40 examples)" in out and "test (40 examples: one is 2.5 points)" in out
+    assert "k 200" in out and "only 40 training examples" in out
+    assert "50.00 below untrained" in rows["pretrained"] and "60.00 below" not in rows["pretrained"]
+    assert "below untrained: knn top-1 (%) 50.00 < 52.50" in out

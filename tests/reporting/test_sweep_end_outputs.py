@@ -37,6 +37,7 @@ def test_sweep_end_writes_table_and_plot_and_every_run_logs_tensorboard(tmp_path
     check_report_by_hand(sweep, tmp_path / "elsewhere")
     for run, record in records.items():
         check_tensorboard(run, record)
+    check_sweep_hparams(sweep)
 
 
 def check_table(sweep, records):
@@ -108,13 +109,28 @@ def check_tensorboard(run, record):
         r, g, b = png.convert("RGB").crop((0, 0, 100, 32)).split()  # the first original, in a colormap
         assert r.tobytes() != b.tobytes()
 
+    assert events.Scalars("probe/probe_top1")[-1].step == record["train"]["steps"]  # at the last step, not 0
     content = events.PluginTagToContent("hparams")
-    assert "_hparams_/experiment" in content and "_hparams_/session_start_info" in content
-    experiment = plugin_data_pb2.HParamsPluginData.FromString(content["_hparams_/experiment"]).experiment
-    assert "hparams/probe_top1" in {m.name.tag for m in experiment.metric_infos}
+    assert "_hparams_/session_start_info" in content
+    assert "_hparams_/experiment" not in content  # the sweep's end writes the one record the runs share
     start = plugin_data_pb2.HParamsPluginData.FromString(content["_hparams_/session_start_info"]).session_start_info
     hparams = start.hparams
     assert hparams["budget"].number_value == pytest.approx(budget) and hparams["seed"].number_value == record["config"]["seed"]
     assert (hparams["views"].string_value, hparams["objective"].string_value, hparams["data"].string_value) == (
         "learned", "simclr", "basic_motions")
     assert hparams["optim.lr"].number_value == pytest.approx(record["config"]["optim"]["lr"])
+
+
+def check_sweep_hparams(sweep):
+    """The sweep's record: every setting, `differs` (what the dashboard ticks first) on exactly what it varied."""
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+    from tensorboard.plugins.hparams import plugin_data_pb2
+
+    events = EventAccumulator(str(sweep))
+    events.Reload()
+    content = events.PluginTagToContent("hparams")
+    experiment = plugin_data_pb2.HParamsPluginData.FromString(content["_hparams_/experiment"]).experiment
+    infos = {info.name: info.differs for info in experiment.hparam_infos}
+    assert {"views", "objective", "seed", "budget", "optim.lr", "probe.epochs"} <= set(infos)
+    assert {name for name, differs in infos.items() if differs} == {"budget", "seed"}
+    assert "hparams/probe_top1" in {m.name.tag for m in experiment.metric_infos}

@@ -56,10 +56,14 @@ def test_spectrograms_are_channel_means_in_a_colormap_low_frequencies_at_the_bot
             for r, c in torch.randint(0, min(f, t), (20, 2), generator=generator).tolist():
                 expected = reference_map_pixel(original, shown, r // factor, c // factor)
                 assert drawn[:, r, c].tolist() == pytest.approx(expected, abs=1e-6), (row, column, r, c)
-        # The heat map: mean over channels of |delta|, brightest where that is largest.
+        # The heat map: mean over channels of |delta| on one scale for the whole grid, brightest at its largest.
         delta = (views[0][row] - x[row]).abs().mean(0).flip(0)
+        largest = max(float((views[0][k] - x[k]).abs().mean(0).max()) for k in range(3))
         red = panel(grid, row, 4, f, t)[0, ::factor, ::factor]
-        assert torch.allclose(red, delta / delta.max(), atol=1e-6)
+        assert torch.allclose(red, delta / largest, atol=1e-6)
+    shared = view_grid(x, views, modality, delta_max=2 * largest)  # a scale given by the caller (figure frames)
+    assert torch.allclose(panel(shared, 0, 4, f, t)[0, ::factor, ::factor],
+                          (views[0][0] - x[0]).abs().mean(0).flip(0) / (2 * largest), atol=1e-6)
 
 
 def test_raw_series_are_a_channels_by_time_map():

@@ -40,17 +40,26 @@ def parse(args: list[str]) -> tuple[list[str], dict]:
 
 
 def list_datasets(root: str | None, console: Console) -> None:
-    table = Table(title="vmk datasets")
-    for column in ("name", "modality", "found", "where / how to get it", "description"):
-        table.add_column(column, overflow="fold")
+    """One row per dataset (name, modality, found, description), then where each is or how to get it, a line
+    each: addresses and paths stay whole (a table cell breaks them), and the whole fits 100 columns."""
+    table = Table(title="vmk datasets", width=min(console.width, 100))
+    table.add_column("name", no_wrap=True)
+    table.add_column("modality", no_wrap=True)
+    table.add_column("found", no_wrap=True)
+    table.add_column("description", ratio=1)
+    where = []
     for name, info in sorted(DATASETS.items(), key=lambda kv: (kv[1].modality, kv[0])):
         if info.embedded:
-            found, where = "yes", info.how_to_get or "embedded in vmk"
+            found, how = "yes", info.how_to_get or "embedded in vmk"
         else:
             path = info.locate(root) if info.locate else None
-            found, where = ("yes", str(path)) if path else ("no", info.how_to_get)
-        table.add_row(*map(escape, (name, info.modality, found, where, info.description)))  # "[speech]" is text
+            found, how = ("yes", f"found at {path}") if path else ("no", info.how_to_get)
+        table.add_row(*map(escape, (name, info.modality, found, info.description)))  # "[speech]" is text
+        where.append((name, how))
     console.print(table)
+    console.print("where each is, or how to get it:")
+    for name, how in where:
+        console.print(f"  {escape(name)}: {escape(how or '')}", width=min(console.width, 100))  # wraps between words
 
 
 def load(name: str, options: dict):

@@ -49,5 +49,5 @@ def run(cfg: DictConfig) -> dict:
         data={"name": splits.name, "source": splits.source, "train": len(splits.train_y), "test": len(splits.test_y)},
         probe_command=resolved,
     )
-    print_run_table({**config, "data": data}, metrics, protocol, results)
+    print_run_table({**config, "data": data}, metrics, protocol, results, steps=pretrained.global_step)
     return metrics

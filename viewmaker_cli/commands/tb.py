@@ -7,6 +7,7 @@ import argparse
 import threading
 from pathlib import Path
 
+from viewmaker_cli.core.quiet import quiet_tensorboard
 from viewmaker_cli.errors import UserError
 
 EVENT_GLOB = "events.out.tfevents.*"
@@ -41,6 +42,7 @@ def main(args: list[str]) -> None:
     logdir = check_logdir(options.dir)
     from tensorboard import program
 
+    quiet_tensorboard()
     board = program.TensorBoard()
     board.configure(argv=tensorboard_argv(logdir, options.port, options.host))
     try:

@@ -20,7 +20,7 @@ def run(cfg: DictConfig) -> dict:
 
     from viewmaker_cli.core.atomic import atomic_output, atomic_write_text
     from viewmaker_cli.data.splits import model_space
-    from viewmaker_cli.export.view_figure import drawable, figure_grids, grid_image, save_gif, save_png
+    from viewmaker_cli.export.view_figure import annotate, drawable, figure_grids, grid_image, save_gif, save_png
     from viewmaker_cli.models.encoder import Normalizer
     from viewmaker_cli.training.saved_run import load_run
 
@@ -36,10 +36,11 @@ def run(cfg: DictConfig) -> dict:
     def prepare(t):
         return drawable(pretrained.normalizer(t) if front_end else t, modality)
 
-    grids = figure_grids(pretrained.view, x, cfg.num_views, cfg.frames, cfg.seed, prepare)
-    columns = cfg.num_views + 2  # original, views, |delta|
+    grids, delta_max = figure_grids(pretrained.view, x, cfg.num_views, cfg.frames, cfg.seed, prepare)
+    headers = ["original", *(f"view {k + 1}" for k in range(cfg.num_views)), "|delta| of view 1"]
     cmap = None if modality == "image" else cfg.cmap
-    images = [grid_image(g, len(index), columns, cfg.tile_px, cmap, isotropic=modality == "image") for g in grids]
+    images = [annotate(grid_image(g, len(index), len(headers), cfg.tile_px, cmap, isotropic=modality == "image"),
+                       headers, delta_max) for g in grids]
 
     out = Path(cfg.out).expanduser() if cfg.out else Path(HydraConfig.get().runtime.output_dir)
     png, gif = out / "views.png", out / "views.gif"
@@ -59,7 +60,8 @@ def run(cfg: DictConfig) -> dict:
         "data": data["name"],
         "split": cfg.split,
         "rows": rows,
-        "columns": ["original", *(f"view {k + 1}" for k in range(cfg.num_views)), "|delta| of view 1"],
+        "columns": headers,
+        "delta_max": delta_max,  # the |delta| of the heat maps' brightest colour: one scale for all rows and frames
         "drawn": drawing(modality, front_end, tuple(drawn)),
         "frames": cfg.frames,
         "frame_ms": cfg.frame_ms,

@@ -1,4 +1,5 @@
-"""Lightning's console noise off, for every command that runs Lightning (`vmk pretrain`, `vmk bench`)."""
+"""Console noise a vmk user cannot act on, off at its source: Lightning's (every command that runs Lightning:
+`vmk pretrain`, `vmk bench`) and TensorBoard's (`vmk tb`)."""
 
 from __future__ import annotations
 
@@ -23,3 +24,11 @@ def quiet_lightning() -> None:
         # Lightning warns on any machine with `srun` installed (every HPC login node, and this machine once its
         # local SLURM is installed) that it is not used; it only applies inside a SLURM allocation.
         warnings.filterwarnings("ignore", message=r".*The `srun` command is available on your system but is not used.*")
+
+
+def quiet_tensorboard() -> None:
+    """TensorBoard's note on its "experimental fast data loading" asks for bug reports to TensorBoard: nothing a
+    vmk user can act on. Only the note goes: `--load_fast=auto` still falls back when the fast loader is missing."""
+    from tensorboard import program
+
+    program._DATA_SERVER_ADVISORY_MESSAGE = ""

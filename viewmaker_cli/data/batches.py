@@ -4,7 +4,8 @@
 - `StoredBatches`: the iterable Lightning is handed for prepared data; batch k is an index gather of those
   examples on the device, in model space (data/splits.py), with their dataset indices.
 - `WindowBatches`: the same for window datasets (PAMAP2, BasicMotions): fresh windows drawn on the device
-  with a generator seeded by (seed, k), turned into the dataset's spectrograms; no indices.
+  with a generator seeded by (seed, k), turned into the dataset's spectrograms; a window's index is the
+  series (segment) it was cut from, so instance objectives (InstDisc's memory bank) and labels work.
 
 Both yield `(x, index)` and continue from the step they are started at, so a resumed run sees exactly the
 batches an uninterrupted one would. `batch_size` is the global batch: under DDP every rank makes the same
@@ -55,6 +56,11 @@ class TrainBatches:
     count). Subclasses say what `batch(k)` is."""
 
     indexed = True  # whether batches carry dataset indices (a memory bank needs them)
+
+    def index_labels(self, train_y: Tensor | None) -> Tensor | None:
+        """The class of each index a batch can carry (its length: how many indices there are), given the
+        stored training labels: those labels themselves for stored examples."""
+        return train_y
 
     def __init__(self, batch_size: int, seed: int, batches_per_epoch: int):
         self.batch_size, self.seed, self.batches_per_epoch = batch_size, seed, batches_per_epoch
@@ -109,8 +115,6 @@ class WindowBatches(TrainBatches):
     spectrograms when its sampler has that transform (raw series otherwise). `windows_per_epoch` sets the
     length of an epoch. `sampler_factory(device=...)` builds the sampler, on first use."""
 
-    indexed = False
-
     def __init__(self, sampler_factory: Callable[..., object], batch_size: int, seed: int, windows_per_epoch: int):
         super().__init__(batch_size, seed, max(1, windows_per_epoch // batch_size))
         self.sampler_factory = sampler_factory
@@ -118,15 +122,24 @@ class WindowBatches(TrainBatches):
 
     def to(self, device: torch.device | str) -> WindowBatches:
         """Draw the windows on `device` (the sampler holds the whole recording there)."""
-        self.device, self.sampler = torch.device(device), None
+        if torch.device(device) != self.device:
+            self.device, self.sampler = torch.device(device), None
         return self
 
     def batch(self, step: int) -> Batch:
         if self.sampler is None:
             self.sampler = self.sampler_factory(device=self.device)
         generator = torch.Generator(device=self.device).manual_seed(self.seed * 1_000_003 + step)
-        x, _ = self.sampler.sample(self.batch_size, generator)
-        x = x[dist.local_rows(self.batch_size)]
+        x, _, segment = self.sampler.sample_indexed(self.batch_size, generator)
+        rows = dist.local_rows(self.batch_size)
+        x, segment = x[rows], segment[rows]
         if getattr(self.sampler, "spectrogram", None) is not None:
             x = self.sampler.spectrograms(x)
-        return x, None
+        return x, segment
+
+    def index_labels(self, train_y: Tensor | None) -> Tensor:
+        """The class of each series a window can come from (the sampler's segments), whatever the stored
+        split holds (PAMAP2 stores a pool of windows, not its segments)."""
+        if self.sampler is None:
+            self.sampler = self.sampler_factory(device=self.device)
+        return self.sampler.segment_labels.cpu()

@@ -71,7 +71,7 @@ class Splits:
             raise UserError(f"{where}: the examples contain NaN or Inf values; check the source files")
         if y.dtype != torch.int64 or y.ndim != 1 or len(y) != len(x):
             raise UserError(f"{where}: labels are {y.dtype} {tuple(y.shape)}, expected int64 [{len(x)}]")
-        if len(x) == 0:
+        if len(x) == 0 and (split == "train" or self.num_classes):  # unlabelled data may hold none out
             raise UserError(f"{where} is empty; check the data files")
         if self.num_classes == 0:  # unlabelled data: every label is -1
             if not (y == -1).all():

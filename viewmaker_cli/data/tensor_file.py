@@ -2,7 +2,8 @@
 
 Accepted: `.npy` (one array of examples, no labels), `.npz` or `.pt` (a dict) with `x` and optionally
 `y`, `x_test`, `y_test`. Examples are [N, C, H, W] or [N, C, T]. Without a test split, a fixed seeded
-20% of the examples is held out. Without labels, pretraining runs and the probe is skipped.
+20% of labelled examples is held out for the probe. Without labels, every example pretrains (there is no probe
+to hold any out for) and the probe is skipped.
 `.pt` files are read with weights_only=True: tensors and plain data only.
 """
 
@@ -202,6 +203,8 @@ def load_tensor_file(path: str | None = None, modality: str = "image", seed: int
         y_test = _labels(data["y_test"], "y_test", file, len(x_test)) if "y_test" in data else None
         if len(x) == 0 or len(x_test) == 0:
             raise UserError(f"data.path={file}: 'x' has {len(x)} and 'x_test' {len(x_test)} examples; both need some")
+    elif y is None:  # unlabelled: no probe can use a held-out part, so all of it pretrains
+        x_test, y_test = x[:0], None
     else:
         if len(x) < 2:
             raise UserError(f"data.path={file}: 'x' has {len(x)} example(s); at least 2 are needed "
@@ -209,8 +212,7 @@ def load_tensor_file(path: str | None = None, modality: str = "image", seed: int
         order = torch.randperm(len(x), generator=torch.Generator().manual_seed(seed))
         cut = max(1, int(round(len(x) * HELD_OUT)))
         test, train = order[:cut], order[cut:]
-        x, x_test = x[train], x[test]
-        y, y_test = (y[train], y[test]) if y is not None else (None, None)
+        x, x_test, y, y_test = x[train], x[test], y[train], y[test]
     labelled = y is not None and y_test is not None
     num_classes = int(max(y.max(), y_test.max())) + 1 if labelled else 0
     if labelled and num_classes > len(y) + len(y_test):  # also keeps a crafted label of 10**12 from building 10**12 class names

@@ -80,11 +80,13 @@ class ProbeRun:
 
 
 def probe_with_baseline(
-    encoder: nn.Module, normalizer: nn.Module, splits: Splits, cfg: dict, logger=None, view: nn.Module | None = None
+    encoder: nn.Module, normalizer: nn.Module, splits: Splits, cfg: dict, logger=None, view: nn.Module | None = None,
+    step: int = 0,
 ) -> tuple[dict, dict]:
     """metrics (percent) and the protocol that made them. `cfg`, the run's resolved config (a plain dict), has
     probe, seed, model, modality, views, data (root) and optionally trainer (accelerator); `view` is the
-    pretraining run's view module (needed by probe.kind=paper with views)."""
+    pretraining run's view module (needed by probe.kind=paper with views); `step`, the training step the encoder
+    reached, is where the metrics go in TensorBoard (beside the training curves, not at step 0)."""
     probe, seed = cfg["probe"], cfg["seed"]
     if probe["cifar10c_root"] and tuple(splits.input_shape) != (3, 32, 32):
         raise UserError(
@@ -131,14 +133,14 @@ def probe_with_baseline(
         run.run_kinds(Encoded(baseline, normalizer), task, "untrained_", encoder="untrained (same initial weights)")
 
     if logger is not None:
-        logger.log_metrics({f"probe/{k}": v for k, v in run.metrics.items()}, step=0)
-    for name, value in run.metrics.items():
-        if name not in ("probe_top1", "untrained_probe_top1"):  # those two are in the run's table
-            log.info("%s = %.2f", name, value)
+        logger.log_metrics({f"probe/{k}": v for k, v in run.metrics.items()}, step=step)
+    for name, value in run.metrics.items():  # every metric in the run's log, the table's too
+        log.info("%s = %.2f", name, value)
     protocol = {
         **protocol_for(run.kinds[0], probe, run.modality, run.views).as_dict(),
         "label_fraction": probe["label_fraction"],
         "train_examples": len(task.train_y),
+        "test_examples": len(task.test_y),
         "label_seed": seed,
         "kinds": {k: protocol_for(k, probe, run.modality, run.views).as_dict() for k in run.kinds},
         "metrics": run.sources,

@@ -16,9 +16,11 @@ import torch
 from PIL import Image
 from torch import Tensor
 
-from viewmaker_cli.views.grid import view_grid
+from viewmaker_cli.views.grid import delta_map, heat_colours, view_grid
 
 GAP = 2  # pixels between tiles
+HEADER_PX = 18  # the band above the grid with the columns' names
+COLORBAR_PX = 34  # the band below it with the |delta| colour bar
 
 
 def drawable(t: Tensor, modality: str) -> Tensor:
@@ -33,18 +35,20 @@ def drawable(t: Tensor, modality: str) -> Tensor:
 def figure_grids(
     view: Callable[[Tensor], Tensor], x: Tensor, num_views: int, frames: int, seed: int,
     prepare: Callable[[Tensor], Tensor],
-) -> list[Tensor]:
+) -> tuple[list[Tensor], float]:
     """`frames` grids [3, H, W] in [0,1], each of `x` beside `num_views` fresh views, reproducible by `seed`
-    and without touching the global random stream. `prepare` maps inputs and views to what is drawn."""
-    grids = []
+    and without touching the global random stream, and the |δ| their heat maps' brightest colour stands for:
+    one scale for every row and frame. `prepare` maps inputs and views to what is drawn."""
+    frames_views = []
     with torch.random.fork_rng(devices=[x.device] if x.device.type == "cuda" else []):
         torch.manual_seed(seed)
         drawn = prepare(x).float().cpu()
         for _ in range(frames):
             # One call for all views: the view families draw their randomness per example.
             views = view(x.repeat(num_views, *(1,) * (x.ndim - 1))).float().chunk(num_views)
-            grids.append(view_grid(drawn, [prepare(v).float().cpu() for v in views]))
-    return grids
+            frames_views.append([prepare(v).float().cpu() for v in views])
+    delta_max = max(float(delta_map(drawn, views[0]).max()) for views in frames_views)
+    return [view_grid(drawn, views, delta_max=delta_max) for views in frames_views], delta_max
 
 
 def colorize(rgb: np.ndarray, columns: int, cmap: str) -> np.ndarray:
@@ -75,6 +79,30 @@ def grid_image(grid: Tensor, rows: int, columns: int, tile_px: int, cmap: str | 
     tiles = pixels.reshape(rows, h * sy, columns, w * sx, 3)
     tiles = np.pad(tiles, ((0, 0), (0, GAP), (0, 0), (0, GAP), (0, 0)), constant_values=255)
     return Image.fromarray(tiles.reshape(rows * (h * sy + GAP), columns * (w * sx + GAP), 3)[:-GAP, :-GAP])
+
+
+def annotate(image: Image.Image, headers: list[str], delta_max: float) -> Image.Image:
+    """The grid with its columns' names above it and, below the heat-map column, the colour bar of |δ| from 0
+    to `delta_max` (the one scale of every row)."""
+    from PIL import ImageDraw, ImageFont
+
+    font = ImageFont.load_default()
+    width, height = image.size
+    out = Image.new("RGB", (width, HEADER_PX + height + COLORBAR_PX), "white")
+    out.paste(image, (0, HEADER_PX))
+    draw = ImageDraw.Draw(out)
+    tile_w = (width + GAP) // len(headers) - GAP
+    for k, text in enumerate(headers):
+        left = k * (tile_w + GAP)
+        draw.text((left + tile_w / 2, HEADER_PX / 2), text, fill="black", font=font, anchor="mm")
+    left, top = (len(headers) - 1) * (tile_w + GAP), HEADER_PX + height + 4
+    ramp = heat_colours(torch.linspace(0, 1, tile_w).view(1, 1, 1, tile_w))[0].permute(1, 2, 0).numpy()
+    bar = Image.fromarray((ramp * 255).round().astype(np.uint8).repeat(10, axis=0))
+    out.paste(bar, (left, top))
+    draw.rectangle((left - 1, top - 1, left + tile_w, top + 10), outline="black")
+    draw.text((left, top + 12), "0", fill="black", font=font, anchor="la")
+    draw.text((left + tile_w, top + 12), f"{delta_max:.3g}", fill="black", font=font, anchor="ra")
+    return out
 
 
 def save_png(image: Image.Image, path) -> None:

@@ -1,5 +1,6 @@
 """budget_sweep.png: probe accuracy against the distortion budget, one line per views/objective combination
-(and any other setting that differs between configurations), error bars = std over seeds, log-x axis."""
+(and any other setting that differs between configurations), error bars = std over seeds, log-x axis; the
+untrained encoder's accuracy (same architecture and initial weights) as a dashed line to beat."""
 
 from __future__ import annotations
 
@@ -25,6 +26,13 @@ def lines(groups: list[Group], metric: str = LEAD_METRIC) -> dict[str, list[tupl
     return {name: sorted(points) for name, points in out.items()}
 
 
+def untrained_baseline(groups: list[Group], metric: str = LEAD_METRIC) -> tuple[float, int] | None:
+    """The mean of the runs' `untrained_<metric>` and how many runs it averages; None when no run has one."""
+    values = [v for group in groups for r in group.ok
+              if isinstance(v := (r.get("metrics") or {}).get(f"untrained_{metric}"), (int, float))]
+    return (sum(values) / len(values), len(values)) if values else None
+
+
 def plot_budget_sweep(records: list[dict], path: str | Path, metric: str = LEAD_METRIC) -> Path | None:
     """Write the plot atomically; None (nothing written) when the runs span fewer than two budgets."""
     groups = group_runs(records)
@@ -41,6 +49,10 @@ def plot_budget_sweep(records: list[dict], path: str | Path, metric: str = LEAD_
         for name, points in data.items():
             budgets, means, stds, _ = zip(*points)
             ax.errorbar(budgets, means, yerr=stds, marker="o", capsize=4, label=name)
+        baseline = untrained_baseline(groups, metric)
+        if baseline is not None:
+            ax.axhline(baseline[0], color="0.4", linestyle="--", linewidth=1,
+                       label=f"untrained encoder, same init ({baseline[0]:.1f}, mean of {baseline[1]} runs)")
         budgets = sorted({b for points in data.values() for b, *_ in points})
         ax.set_xscale("log")
         ax.set_xticks(budgets, [f"{b:g}" for b in budgets])

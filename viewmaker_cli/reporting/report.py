@@ -12,13 +12,14 @@ from viewmaker_cli.reporting.table import csv_text, find_runs, markdown
 PLOT_FILE = "budget_sweep.png"
 
 
-def write_report(dirs: list[str], write: bool = True, plot: bool = True, compact: bool = False) -> list[Path]:
+def write_report(dirs: list[str], write: bool = True, plot: bool = True, compact: bool = False,
+                 records: list[dict] | None = None) -> list[Path]:
     """Print the table of every run under `dirs` (with `compact`, only the columns that set configurations
     apart and the headline metrics); with `write`, put the files, with every column, into the first dir.
-    Returns the files written."""
+    `records`: the runs already read from `dirs` (table.find_runs). Returns the files written."""
     if not dirs:
         raise UserError("no directory given: vmk report DIR [DIR...] (e.g. vmk report outputs/multirun)")
-    records = find_runs(dirs)
+    records = find_runs(dirs) if records is None else records
     if not records:
         raise UserError(f"no readable results.json found under {', '.join(map(str, dirs))}")
     table = markdown(records)

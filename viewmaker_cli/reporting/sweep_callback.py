@@ -46,13 +46,16 @@ class SweepReport(Callback):
         report_failed_results(sweep_dir)  # jobs that failed on other machines count too
         if not self.enabled:
             return
+        from viewmaker_cli.reporting.hparams import write_sweep_hparams
         from viewmaker_cli.reporting.report import write_report
         from viewmaker_cli.reporting.sweep_metric import name_best_run
         from viewmaker_cli.reporting.table import find_runs
 
         try:
-            write_report([str(sweep_dir)], write=True, plot=self.plot, compact=True)
-            name_best_run(sweep_dir, find_runs([str(sweep_dir)]))
+            records = find_runs([str(sweep_dir)])  # read once: a damaged results.json is warned about once
+            write_report([str(sweep_dir)], write=True, plot=self.plot, compact=True, records=records)
+            name_best_run(sweep_dir, records)
+            write_sweep_hparams(sweep_dir, records)  # TensorBoard's HPARAMS tab ticks the settings the runs vary
         except UserError as error:
             print(f"vmk: no sweep table: {error}", file=sys.stderr)
         except Exception as error:  # the jobs' results are safe on disk: a table bug must not fail the sweep

@@ -62,8 +62,8 @@ def reverse_grad(x: Tensor, weight: float = 1.0) -> Tensor:
 
 class PretrainSystem(L.LightningModule):
     """Encoder + viewmaker + objective. `cfg` is the resolved config as a plain dict. `train_x`, the stored
-    training examples, sizes the networks (and a memory bank); the batches themselves come from
-    data/batches.py, whose `indexed` says whether they carry dataset indices (sampled windows do not)."""
+    training examples, sizes the networks; `train_y` (one label per index a batch carries) sizes a memory bank;
+    the batches themselves come from data/batches.py, whose `indexed` says whether they carry indices."""
 
     def __init__(
         self,
@@ -84,7 +84,9 @@ class PretrainSystem(L.LightningModule):
         # What rebuilding the views from a checkpoint needs of the dataset's metadata (e.g. the z-score
         # statistics SpecAugment un-does): its plain scalar entries.
         self.view_meta = {k: v for k, v in (meta or {}).items() if isinstance(v, (int, float, str, bool))}
-        self.objective = build_objective(cfg["objective"], cfg["model"]["embedding_dim"], train_x.shape[0], num_classes)
+        # train_y, when given, has one label per index a batch can carry (for window data: per series).
+        num_indexed = train_x.shape[0] if train_y is None else len(train_y)
+        self.objective = build_objective(cfg["objective"], cfg["model"]["embedding_dim"], num_indexed, num_classes)
         # BYOL / MoCo: an EMA copy of the encoder gives the targets; it never gets gradients.
         self.target = copy.deepcopy(self.encoder).requires_grad_(False) if self.objective.needs_target else None
         if self.objective.needs_index and not indexed:

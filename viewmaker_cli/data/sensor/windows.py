@@ -74,8 +74,22 @@ class WindowSampler:
         self.num_pairs = len(pairs)
         self.num_positions = int(ends[-1])
 
+    @property
+    def num_segments(self) -> int:
+        """Segments that hold a window: the values `segment` of `sample_indexed` takes (0 .. num_segments - 1)."""
+        return len(self._seg_label)
+
+    @property
+    def segment_labels(self) -> Tensor:
+        """The class of each segment `sample_indexed` can name [num_segments], on the device."""
+        return self._seg_label
+
     def positions(self, batch_size: int, generator: torch.Generator | None = None) -> tuple[Tensor, Tensor]:
         """Window start indices into `series` [B] and labels [B], drawn on the device."""
+        start, label, _ = self._draw(batch_size, generator)
+        return start, label
+
+    def _draw(self, batch_size: int, generator: torch.Generator | None) -> tuple[Tensor, Tensor, Tensor]:
         generator = generator if generator is not None else self.generator
         pair = torch.randint(self.num_pairs, (batch_size,), device=self.device, generator=generator)
         # float64 uniforms keep floor(u * total) unbiased for pairs with millions of positions.
@@ -84,16 +98,22 @@ class WindowSampler:
         flat = self._pair_first[pair] + torch.minimum((u * total).long(), total - 1)
         segment = torch.searchsorted(self._ends, flat, right=True)
         start = self._seg_start[segment] + (flat - self._seg_first[segment])
-        return start, self._seg_label[segment]
+        return start, self._seg_label[segment], segment
 
     def sample(self, batch_size: int, generator: torch.Generator | None = None) -> tuple[Tensor, Tensor]:
         """`batch_size` windows x float32 [B, C, window] and their labels y int64 [B], on the device.
 
         Uses `generator` (on the sampler's device), else the one given at construction, else torch's global RNG.
         """
-        start, label = self.positions(batch_size, generator)
+        x, label, _ = self.sample_indexed(batch_size, generator)
+        return x, label
+
+    def sample_indexed(self, batch_size: int, generator: torch.Generator | None = None) -> tuple[Tensor, Tensor, Tensor]:
+        """As `sample`, plus the segment each window comes from [B] (its index among `num_segments`): the
+        example identity an instance objective (a memory bank row) and a label lookup need."""
+        start, label, segment = self._draw(batch_size, generator)
         index = start[:, None] + self._offsets  # [B, window]
-        return self.series[:, index].permute(1, 0, 2).contiguous(), label
+        return self.series[:, index].permute(1, 0, 2).contiguous(), label, segment
 
     def spectrograms(self, x: Tensor) -> Tensor:
         """The model-space spectrograms of windows `x` [B, C, window] (log power, z-scored)."""
