@@ -38,6 +38,7 @@ def test_on_a_terminal_the_training_bar_counts_max_steps(vmk, tmp_path, monkeypa
     assert "started" not in err  # a bar, not lines
 
 
+@pytest.mark.filterwarnings("ignore:The `srun` command is available")
 @pytest.mark.parametrize("max_steps, max_epochs, expected", [(3, 5, 3), (-1, 2, 20), (50, 2, 20), (-1, -1, None)])
 def test_the_total_is_what_ends_the_fit_first(max_steps, max_epochs, expected):
     import lightning as L
