@@ -138,13 +138,15 @@ def test_the_keys_given_are_read_with_hydras_parser():
 
 
 def test_a_bench_without_sizes_on_the_cpu_says_it_times_the_quickstart_model(vmk, tmp_path):
-    code, out, err = vmk("bench", "bench.device=cpu", "bench.shape=sensor", "bench.modes=[encoder]", f"hydra.run.dir={tmp_path}")
+    # Steps given (kept); the model and the batch are left to the default, on small images to stay quick.
+    code, out, err = vmk("bench", "bench.device=cpu", "bench.shape=3x8x8", "bench.modes=[encoder]", "bench.steps=1",
+                         "bench.warmup=0", f"hydra.run.dir={tmp_path}")
     assert code == 0, err[-3000:]
     record = json.loads((tmp_path / "bench.json").read_text())
-    assert (record["model"]["width"], record["views"]["width"], record["batch_size"]) == (16, 8, 16)
-    assert (record["warmup"], record["steps"]) == (1, 2)
+    assert (record["model"]["width"], record["views"]["width"], record["batch_size"]) == (16, 8, 64)
+    assert (record["warmup"], record["steps"]) == (0, 1)
     line = [line for line in out.splitlines() if "timing the quickstart model" in line]
     assert line and line[0].endswith(
-        ": timing the quickstart model (width 16, views width 8, batch 16, 1 warm-up + 2 timed steps per mode); "
-        "pass bench.size=full for the full size (width 64, views width 32, batch 256, 10 warm-up + 50 timed steps per mode)")
+        ": timing the quickstart model (width 16, views width 8, batch 64, 0 warm-up + 1 timed step per mode); "
+        "pass bench.size=full for the full size (width 64, views width 32, batch 256, 0 warm-up + 1 timed step per mode)")
     assert record["size"] in line[0]

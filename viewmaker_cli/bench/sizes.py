@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from omegaconf import OmegaConf
 
 from viewmaker_cli.config import compose_group, config_dir
+from viewmaker_cli.core.progress import plural
 
 SIZES = ("auto", "quickstart", "full")
 KEYS = ("model.width", "views.width", "bench.batch_size", "bench.warmup", "bench.steps")  # what a size sets
@@ -42,7 +43,7 @@ def describe(sizes: dict[str, int], full: dict[str, int], why: str) -> str:
     """The one line that says which sizes are timed and how to time the full ones."""
     def words(values: dict[str, int]) -> str:
         return (f"width {values['model.width']}, views width {values['views.width']}, batch {values['bench.batch_size']}, "
-                f"{values['bench.warmup']} warm-up + {values['bench.steps']} timed steps per mode")
+                f"{values['bench.warmup']} warm-up + {values['bench.steps']} timed {plural('step', values['bench.steps'])} per mode")
 
     return (f"{why}: timing the quickstart model ({words({**full, **sizes})}); pass bench.size=full for the full size "
             f"({words(full)})")
