@@ -19,12 +19,11 @@ def test_off_a_terminal_every_phase_is_a_start_and_an_end_line(vmk, tmp_path):
     lines = err.splitlines()
     assert "training: started (3 steps)" in lines
     assert any(re.fullmatch(r"training: done, 3 steps in .+ s \(loss=.*\)", line) for line in lines)
-    for phase in ("embedding basic_motions/train (pretrained encoder, pooled)", "embedding basic_motions/test (pretrained encoder, pooled)",
-                  "linear probe: basic_motions, 40 labelled examples (pretrained encoder)",
-                  "knn probe: basic_motions, 40 labelled examples (pretrained encoder)",
-                  "linear probe: basic_motions, 40 labelled examples (untrained encoder)"):
+    for phase in ("embedding basic_motions/train (pretrained, pooled)", "embedding basic_motions/test (pretrained, pooled)",
+                  "linear probe (pretrained, basic_motions, 40 labels)", "knn probe (pretrained, basic_motions, 40 labels)",
+                  "embedding basic_motions/train (untrained, pooled)", "linear probe (untrained, basic_motions, 40 labels)"):
         assert f"{phase}: started" in err and f"{phase}: done" in err, phase
-    assert "linear probe: basic_motions, 40 labelled examples (pretrained encoder): started (2 epochs)" in lines
+    assert "linear probe (pretrained, basic_motions, 40 labels): started (2 epochs)" in lines
 
 
 def test_on_a_terminal_the_training_bar_counts_max_steps(vmk, tmp_path, monkeypatch):

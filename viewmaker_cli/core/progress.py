@@ -8,6 +8,7 @@ total with the ETA.
 
 from __future__ import annotations
 
+import shutil
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -68,8 +69,11 @@ class Progress:
         self._next_line = self._line_after(initial)
         self.bar = None
         if on_terminal(self.stream):
+            # shutil falls back to 100x24 where a terminal reports no size (a pty without one): tqdm would
+            # draw nothing there
+            size = shutil.get_terminal_size((100, 24))
             self.bar = tqdm(total=total, initial=initial, desc=description, unit=unit, file=self.stream,
-                            dynamic_ncols=True, leave=True)
+                            ncols=size.columns, nrows=size.lines, leave=True)
         else:
             todo = "" if total is None else f" ({total - initial} {plural(unit, total - initial)}"
             todo += f", from {initial}/{total})" if todo and initial else (")" if todo else "")

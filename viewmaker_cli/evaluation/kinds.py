@@ -46,7 +46,7 @@ class Encoded:
 
     def features(self, key: str, x: Tensor, layer: str) -> Tensor:
         if (key, layer) not in self._cache:
-            description = f"embedding {key} ({self.name} encoder, {layer})"
+            description = f"embedding {key} ({self.name}, {layer})"
             self._cache[key, layer] = embed(self.encoder, self.normalizer, x, layer, description=description)
         return self._cache[key, layer]
 

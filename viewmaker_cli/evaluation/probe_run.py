@@ -70,7 +70,7 @@ class ProbeRun:
         fitted = {}
         for kind in self.kinds:
             protocol = protocol_for(kind, self.probe, self.modality, self.views, transfer)
-            description = f"{kind} probe: {task.key}, {len(task.train_y)} labelled examples ({encoded.name} encoder)"
+            description = f"{kind} probe ({encoded.name}, {task.key}, {len(task.train_y)} labels)"
             fitted[kind] = fit(kind, protocol, encoded, task, self.view, self.cfg["seed"], description)
             name = metric(kind, self.kinds[0], prefix)
             top1 = evaluate(fitted[kind], encoded, task, description)
