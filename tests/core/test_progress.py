@@ -82,7 +82,9 @@ def test_on_a_terminal_it_is_a_bar_with_the_total_and_an_eta():
     assert "started" not in out and "done" not in out
 
 
-def test_track_takes_the_total_from_the_items_and_prints_on_stderr(capsys):
+def test_track_takes_the_total_from_the_items_and_off_a_terminal_prints_on_stdout(capsys):
     assert list(track(range(3), "decoding", unit="image")) == [0, 1, 2]
-    err = capsys.readouterr().err.splitlines()
-    assert err[0] == "decoding: started (3 images)" and err[1].startswith("decoding: done, 3 images in ")
+    out, err = capsys.readouterr()
+    lines = out.splitlines()
+    assert lines[0] == "decoding: started (3 images)" and lines[1].startswith("decoding: done, 3 images in ")
+    assert err == ""  # stderr is for errors

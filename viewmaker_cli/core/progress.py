@@ -1,9 +1,9 @@
 """Progress of every long phase (training, embedding, probes, data preparation) on stderr, in one style.
 
-On a terminal: a tqdm bar with the count, the elapsed time and the ETA. Elsewhere (CI logs, a job's log
-file): no redraws, which would fill the log with carriage returns, but plain lines: one when the phase
-starts, one when it ends with its duration, and, where asked (`lines_every`), one every such share of the
-total with the ETA.
+When stderr is a terminal: a tqdm bar there, with the count, the elapsed time and the ETA. Elsewhere (CI
+logs, a job's log file): no redraws, which would fill the log with carriage returns, but plain lines on
+stdout, where the run's log lines go (stderr stays for errors): one when the phase starts, one when it ends
+with its duration, and, where asked (`lines_every`), one every such share of the total with the ETA.
 """
 
 from __future__ import annotations
@@ -62,7 +62,9 @@ class Progress:
         lines_every: float | None = None, stream: IO | None = None, clock: Callable[[], float] = time.monotonic,
     ):
         self.description, self.total, self.unit, self.initial = description, total, unit, initial
-        self.stream = sys.stderr if stream is None else stream
+        if stream is None:
+            stream = sys.stderr if on_terminal(sys.stderr) else sys.stdout
+        self.stream = stream
         self.clock, self.started = clock, clock()
         self.n, self.postfix, self.closed = initial, "", False
         self.lines_every = lines_every
