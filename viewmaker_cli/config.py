@@ -306,6 +306,9 @@ class BenchSettings:
     """What `vmk bench` times and how."""
 
     shape: str = "image"  # image (3x32x32) | speech (1x64x64) | sensor (52x32x32) | CxHxW | CxT
+    # auto: on CUDA the sizes below and model.width/views.width; without, the quickstart preset's model and
+    # batch (bench/sizes.py); quickstart | full. A size given on the command line always wins.
+    size: str = "auto"
     batch_size: int = 256
     steps: int = 50  # timed steps per mode
     warmup: int = 10  # untimed steps before them (compiling, cuDNN autotuning)

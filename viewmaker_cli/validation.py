@@ -304,6 +304,7 @@ def check_bench(cfg: DictConfig) -> None:
     unknown = [m for m in b.modes if m not in BENCH_MODES]
     if unknown or not b.modes:
         raise UserError(f"bench.modes={list(b.modes)}: choose one or more of {', '.join(BENCH_MODES)}")
+    choice(cfg, "bench.size", ("auto", "quickstart", "full"))  # bench/sizes.py
     choice(cfg, "bench.compile", COMPILE_SETTINGS)
     if b.precision is not None:
         choice(cfg, "bench.precision", ("32-true", "bf16-mixed"))

@@ -70,7 +70,7 @@ def test_a_bad_setting_ends_in_one_line_and_exit_2(vmk, tmp_path):
     ("bench.shape=3x0x8", "bench.shape"), ("bench.shape=cifar", "bench.shape"), ("bench.batch_size=1", "bench.batch_size"),
     ("bench.steps=0", "bench.steps"), ("bench.compile=sometimes", "bench.compile"), ("bench.precision=fp8", "bench.precision"),
     ("bench.modes=[]", "bench.modes"), ("budget=0", "budget"), ("model.arch=vit", "model.arch"),
-    ("views.norm=l3", "views.norm"),
+    ("views.norm=l3", "views.norm"), ("bench.size=huge", "bench.size"),
 ])
 def test_every_bad_setting_is_named(override, key):
     from hydra import compose, initialize_config_dir
@@ -110,3 +110,43 @@ def test_the_timed_config_takes_its_modality_settings_from_conf_modality(modalit
         inside = pretrain_config(cfg, modality, "resnet18")["modality"]
     outside = pretrain_config(cfg, modality, "resnet18")["modality"]
     assert inside == outside == {"name": modality, "clamp": clamp, "normalize": normalize}
+
+
+QUICKSTART = {"model.width": 16, "views.width": 8, "bench.batch_size": 64, "bench.warmup": 1, "bench.steps": 2}
+
+
+@pytest.mark.parametrize("size, cuda, given, expected", [
+    ("auto", False, set(), QUICKSTART),
+    ("auto", True, set(), {}),  # on CUDA the GPU-sized defaults stay
+    ("full", False, set(), {}),
+    ("quickstart", True, set(), QUICKSTART),
+    ("auto", False, {"bench.batch_size", "model.width", "bench.steps"}, {"views.width": 8, "bench.warmup": 1}),  # given wins
+])
+def test_without_cuda_the_quickstart_model_and_batch_are_timed(size, cuda, given, expected):
+    from viewmaker_cli.bench.sizes import pick_sizes
+
+    assert pick_sizes(size, cuda, given, "image") == expected
+    if expected.get("bench.batch_size"):  # the sensor quickstart trains on batches of 16
+        assert pick_sizes(size, cuda, given, "sensor")["bench.batch_size"] == 16
+
+
+def test_the_keys_given_are_read_with_hydras_parser():
+    from viewmaker_cli.bench.sizes import given_keys
+
+    assert given_keys(["model.width=8", "+views.width=4", "bench.modes=[a,b]", "hydra.run.dir='x y'"]) == {
+        "model.width", "views.width", "bench.modes", "hydra.run.dir"}
+
+
+def test_a_bench_without_sizes_on_the_cpu_says_it_times_the_quickstart_model(vmk, tmp_path):
+    # Steps given (kept); the model and the batch are left to the default, on small images to stay quick.
+    code, out, err = vmk("bench", "bench.device=cpu", "bench.shape=3x8x8", "bench.modes=[encoder]", "bench.steps=1",
+                         "bench.warmup=0", f"hydra.run.dir={tmp_path}")
+    assert code == 0, err[-3000:]
+    record = json.loads((tmp_path / "bench.json").read_text())
+    assert (record["model"]["width"], record["views"]["width"], record["batch_size"]) == (16, 8, 64)
+    assert (record["warmup"], record["steps"]) == (0, 1)
+    line = [line for line in out.splitlines() if "timing the quickstart model" in line]
+    assert line and line[0].endswith(
+        ": timing the quickstart model (width 16, views width 8, batch 64, 0 warm-up + 1 timed step per mode); "
+        "pass bench.size=full for the full size (width 64, views width 32, batch 256, 0 warm-up + 1 timed step per mode)")
+    assert record["size"] in line[0]

@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.table import Table
 
 from viewmaker_cli.bench.modes import MODES, Setup, run_mode
+from viewmaker_cli.bench.sizes import KEYS, describe, given_keys, pick_sizes
 from viewmaker_cli.config import ModalityConfig, PretrainConfig, compose_group
 from viewmaker_cli.core.atomic import atomic_write_text
 from viewmaker_cli.core.compile import compile_enabled
@@ -68,6 +69,23 @@ def pretrain_config(cfg: DictConfig, modality: str, arch: str) -> dict:
     return base
 
 
+def apply_sizes(cfg: DictConfig, device: torch.device, modality: str) -> str | None:
+    """Set the sizes bench/sizes.py picks for this device over `cfg`; the line that says so (None: the
+    configured sizes are timed)."""
+    full = {key: OmegaConf.select(cfg, key) for key in KEYS}
+    given = given_keys(HydraConfig.get().overrides.task)
+    sizes = pick_sizes(cfg.bench.size, device.type == "cuda", given, modality)
+    if not sizes:
+        return None
+    for key, value in sizes.items():
+        OmegaConf.update(cfg, key, value)
+    if cfg.bench.size == "quickstart":
+        why = "bench.size=quickstart"
+    else:
+        why = "no CUDA" if not torch.cuda.is_available() else f"bench.device={cfg.bench.device}"
+    return describe(sizes, full, why)
+
+
 def random_data(shape: tuple[int, ...], modality: str, batch: int, batches: int, device: torch.device, seed: int):
     """Random inputs stored as vmk stores the modality (uint8 images, fp16 log-mel, fp32 sensor), on the
     device; as many batches as the timed run takes, within DATA_BYTES."""
@@ -94,6 +112,9 @@ def run(cfg: DictConfig) -> dict:
     b = cfg.bench
     device = pick_device(b.device, "bench.device")
     shape, modality, arch = parse_shape(str(b.shape))
+    size_note = apply_sizes(cfg, device, modality)
+    if size_note:
+        log.info(size_note)
     precision = b.precision or ("bf16-mixed" if device.type == "cuda" else "32-true")
     config = pretrain_config(cfg, modality, arch)
     data = random_data(shape, modality, b.batch_size, b.warmup + b.steps, device, cfg.seed)
@@ -120,6 +141,7 @@ def run(cfg: DictConfig) -> dict:
         "shape": list(shape),
         "modality": modality,
         "batch_size": b.batch_size,
+        "size": size_note or "as configured",
         "steps": b.steps,
         "warmup": b.warmup,
         "precision": precision,

@@ -13,17 +13,18 @@ from viewmaker_cli.core.device import pick_device
 from viewmaker_cli.validation import EMBED_LAYERS, check_embed
 
 
-def features(pretrained, x, layer: str, batch_size: int):
-    """Frozen features [N, D] float32 on the CPU, in eval mode and batches (the probe's embedding code)."""
+def features(pretrained, x, layer: str, batch_size: int, description: str | None = None):
+    """Frozen features [N, D] float32 on the CPU, in eval mode and batches (the probe's embedding code);
+    `description`: show its progress."""
     import torch
 
     from viewmaker_cli.evaluation.linear_probe import embed
 
     if layer == "embedding":  # the head on the pooled features is the encoder's forward pass
         with torch.no_grad():
-            pooled = embed(pretrained.encoder, pretrained.normalizer, x, "pooled", batch_size)
+            pooled = embed(pretrained.encoder, pretrained.normalizer, x, "pooled", batch_size, description)
             return pretrained.encoder.head(pooled).float().cpu()
-    return embed(pretrained.encoder, pretrained.normalizer, x, layer, batch_size).cpu()
+    return embed(pretrained.encoder, pretrained.normalizer, x, layer, batch_size, description).cpu()
 
 
 def layer_dims(pretrained, x) -> dict[str, int]:
@@ -56,7 +57,8 @@ def run(cfg: DictConfig) -> dict:
     arrays = {}  # everything is computed before the first file is written
     for split in cfg.splits:
         x, y = (splits.train_x, splits.train_y) if split == "train" else (splits.test_x, splits.test_y)
-        arrays[split] = (features(pretrained, x, cfg.layer, cfg.batch_size).numpy(), y.cpu().numpy().astype(np.int64))
+        x = features(pretrained, x, cfg.layer, cfg.batch_size, f"embedding {split} ({cfg.layer})").numpy()
+        arrays[split] = (x, y.cpu().numpy().astype(np.int64))
     dim = next(iter(arrays.values()))[0].shape[1]
     spec = encoder_spec(pretrained, splits, layer_dims(pretrained, splits.test_x))
     spec["embeddings"] = {

@@ -13,6 +13,7 @@ import zlib
 from pathlib import Path, PurePosixPath
 
 from viewmaker_cli.core.atomic import atomic_output
+from viewmaker_cli.core.progress import Progress
 from viewmaker_cli.errors import UserError
 
 log = logging.getLogger(__name__)
@@ -21,8 +22,14 @@ log = logging.getLogger(__name__)
 def fetch(url: str, dest: Path) -> None:
     """Copy the body at `url` into the file `dest` (replaced by a fake in tests)."""
     with urllib.request.urlopen(url, timeout=60) as response, open(dest, "wb") as out:
-        while chunk := response.read(1 << 20):
-            out.write(chunk)
+        size = response.headers.get("Content-Length", "")
+        total = -(-int(size) // 2**20) if size.isdigit() else None
+        done = 0
+        with Progress(f"downloading {PurePosixPath(url).name}", total, "MiB") as progress:
+            while chunk := response.read(1 << 20):
+                out.write(chunk)
+                done += len(chunk)
+                progress.set(-(-done // 2**20))
 
 
 def md5_of(path: Path) -> str:

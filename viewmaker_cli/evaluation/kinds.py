@@ -37,15 +37,17 @@ class Task:
 
 
 class Encoded:
-    """A frozen encoder and its normaliser, with features cached per (split, layer)."""
+    """A frozen encoder and its normaliser, with features cached per (split, layer); `name` says which
+    encoder it is in progress bars (pretrained, untrained)."""
 
-    def __init__(self, encoder: nn.Module, normalizer: nn.Module):
-        self.encoder, self.normalizer = encoder, normalizer
+    def __init__(self, encoder: nn.Module, normalizer: nn.Module, name: str = "pretrained"):
+        self.encoder, self.normalizer, self.name = encoder, normalizer, name
         self._cache: dict[tuple[str, str], Tensor] = {}
 
     def features(self, key: str, x: Tensor, layer: str) -> Tensor:
         if (key, layer) not in self._cache:
-            self._cache[key, layer] = embed(self.encoder, self.normalizer, x, layer)
+            description = f"embedding {key} ({self.name}, {layer})"
+            self._cache[key, layer] = embed(self.encoder, self.normalizer, x, layer, description=description)
         return self._cache[key, layer]
 
     def forget(self, prefix: str) -> None:
@@ -60,46 +62,50 @@ class Fitted:
 
     kind: str
     layer: str
-    classify: Callable[[Tensor], Tensor]
+    classify: Callable[..., Tensor]  # (features, description=None) -> labels; kNN shows its progress with one
     train_top1: float | None = None
 
     @torch.no_grad()
-    def top1(self, features: Tensor, labels: Tensor) -> float:
-        return (self.classify(features) == labels.to(features.device)).float().mean().item() * 100
+    def top1(self, features: Tensor, labels: Tensor, description: str | None = None) -> float:
+        return (self.classify(features, description) == labels.to(features.device)).float().mean().item() * 100
 
     def predictor(self, encoded: Encoded) -> Callable[[Tensor], Tensor]:
         """Raw inputs (uint8 images or model-space floats) → predicted labels."""
         return lambda x: self.classify(embed(encoded.encoder, encoded.normalizer, x, self.layer))
 
 
-def fit(kind: str, protocol: KindProtocol, encoded: Encoded, task: Task, view: nn.Module | None, seed: int) -> Fitted:
-    """Train (or, for kNN, index) a probe of `kind` on `task`'s training split."""
+def fit(
+    kind: str, protocol: KindProtocol, encoded: Encoded, task: Task, view: nn.Module | None, seed: int, description: str | None = None
+) -> Fitted:
+    """Train (or, for kNN, index) a probe of `kind` on `task`'s training split (`description`: its progress)."""
     train_key = f"{task.key}/train"
     if kind == "knn":
         bank = encoded.features(train_key, task.train_x, protocol.layer)
         labels = task.train_y.to(bank.device)
 
-        def classify(f: Tensor) -> Tensor:
-            return knn_predict(bank, labels, f, task.num_classes, protocol.k, protocol.temperature)
+        def classify(f: Tensor, description: str | None = None) -> Tensor:
+            return knn_predict(bank, labels, f, task.num_classes, protocol.k, protocol.temperature, description=description)
 
         return Fitted(kind, protocol.layer, classify)
     if kind == "linear":
         features = encoded.features(train_key, task.train_x, protocol.layer)
-        head = train_linear_head(features, task.train_y, task.num_classes, protocol, seed)
+        head = train_linear_head(features, task.train_y, task.num_classes, protocol, seed, description)
     elif kind == "paper":
         uses_views = protocol.views_during_probe != "none"
         cached = None if uses_views else encoded.features(train_key, task.train_x, protocol.layer)
         head = train_paper_head(
             encoded.encoder, encoded.normalizer, view if uses_views else None, task.train_x, task.train_y,
-            task.num_classes, protocol, seed, cached,
+            task.num_classes, protocol, seed, cached, description,
         )
     else:
         raise ValueError(f"unknown probe kind {kind!r}")
-    fitted = Fitted(kind, protocol.layer, lambda f: head(f).argmax(1))
+    fitted = Fitted(kind, protocol.layer, lambda f, description=None: head(f).argmax(1))
     fitted.train_top1 = fitted.top1(encoded.features(train_key, task.train_x, protocol.layer), task.train_y)
     return fitted
 
 
-def evaluate(fitted: Fitted, encoded: Encoded, task: Task) -> float:
-    """Top-1 (percent) on the task's held-out split, clean inputs."""
-    return fitted.top1(encoded.features(f"{task.key}/test", task.test_x, fitted.layer), task.test_y)
+def evaluate(fitted: Fitted, encoded: Encoded, task: Task, description: str | None = None) -> float:
+    """Top-1 (percent) on the task's held-out split, clean inputs (`description`: kNN's progress, the
+    step of a kNN probe that takes time)."""
+    features = encoded.features(f"{task.key}/test", task.test_x, fitted.layer)
+    return fitted.top1(features, task.test_y, description if fitted.kind == "knn" else None)

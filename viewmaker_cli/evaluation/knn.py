@@ -9,6 +9,8 @@ import torch
 from torch import Tensor
 from torch.nn import functional as F
 
+from viewmaker_cli.core.progress import track
+
 
 @dataclass
 class KnnProtocol:
@@ -30,7 +32,7 @@ class KnnProtocol:
 
 def knn_predict(
     bank: Tensor, bank_y: Tensor, queries: Tensor, num_classes: int, k: int = 200, temperature: float = 0.1,
-    chunk: int | None = None,
+    chunk: int | None = None, description: str | None = None,
 ) -> Tensor:
     """Predicted class of every query [Q]: features need not be normalised (done here).
 
@@ -41,7 +43,8 @@ def knn_predict(
     k = min(k, bank.shape[0])
     chunk = chunk or max(1, min(4096, (64 * 2**20) // max(1, bank.shape[0])))
     out = []
-    for start in range(0, queries.shape[0], chunk):
+    starts = range(0, queries.shape[0], chunk)
+    for start in track(starts, description, unit="chunk") if description else starts:
         q = F.normalize(queries[start : start + chunk].to(bank.device).float(), dim=1)
         sims, index = (q @ bank.T).topk(k, dim=1)
         weights = (sims / temperature).exp()

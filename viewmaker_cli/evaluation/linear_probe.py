@@ -9,18 +9,23 @@ import torch
 from torch import Tensor, nn
 
 from viewmaker_cli.core.device import optimizer_flags
+from viewmaker_cli.core.progress import track
 from viewmaker_cli.data import Splits
 from viewmaker_cli.data.splits import model_space
 
 
 @torch.no_grad()
-def embed(encoder: nn.Module, normalizer: nn.Module, x: Tensor, layer: str, batch_size: int = 512) -> Tensor:
-    """Frozen features of `x` (uint8 images or float inputs) in eval mode, as float32 on x's device."""
+def embed(
+    encoder: nn.Module, normalizer: nn.Module, x: Tensor, layer: str, batch_size: int = 512, description: str | None = None
+) -> Tensor:
+    """Frozen features of `x` (uint8 images or float inputs) in eval mode, as float32 on x's device; with
+    `description`, its progress is shown (core/progress.py)."""
     was_training = encoder.training
     encoder.eval()
     device = next(encoder.parameters()).device
     out = []
-    for start in range(0, x.shape[0], batch_size):
+    starts = range(0, x.shape[0], batch_size)
+    for start in track(starts, description, unit="batch") if description else starts:
         chunk = x[start : start + batch_size].to(device, non_blocking=True)
         chunk = model_space(chunk)
         with torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda"):
@@ -63,7 +68,7 @@ class LinearClassifier(nn.Module):
 
 
 def train_linear_head(
-    train_f: Tensor, train_y: Tensor, num_classes: int, protocol: ProbeProtocol, seed: int
+    train_f: Tensor, train_y: Tensor, num_classes: int, protocol: ProbeProtocol, seed: int, description: str | None = None
 ) -> LinearClassifier:
     """Train a linear classifier on cached features (Adam, the fast protocol), final epoch."""
     generator = torch.Generator().manual_seed(seed)
@@ -78,7 +83,8 @@ def train_linear_head(
         head = nn.Linear(train_f.shape[1], num_classes).to(device)
     optimizer = torch.optim.Adam(head.parameters(), lr=protocol.lr, weight_decay=protocol.weight_decay, **optimizer_flags(device))
     n = train_f.shape[0]
-    for _ in range(protocol.epochs):
+    epochs = range(protocol.epochs)
+    for _ in track(epochs, description, unit="epoch") if description else epochs:
         order = torch.randperm(n, generator=generator).to(device)
         for start in range(0, n, protocol.batch_size):
             idx = order[start : start + protocol.batch_size]

@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass, field
 import torch
 from torch import Tensor, nn
 
+from viewmaker_cli.core.progress import track
 from viewmaker_cli.data.splits import model_space
 from viewmaker_cli.evaluation.linear_probe import LinearClassifier, embed
 
@@ -48,7 +49,7 @@ def view_features(encoder: nn.Module, normalizer: nn.Module, view: nn.Module, x:
 
 def train_paper_head(
     encoder: nn.Module, normalizer: nn.Module, view: nn.Module | None, train_x: Tensor, train_y: Tensor,
-    num_classes: int, protocol: PaperProtocol, seed: int, cached: Tensor | None = None,
+    num_classes: int, protocol: PaperProtocol, seed: int, cached: Tensor | None = None, description: str | None = None,
 ) -> LinearClassifier:
     """SGD on the features of views (a fresh view of every example in every epoch), or, when `view` is
     None, on clean features embedded once (`cached`, if already computed); the final epoch's head."""
@@ -74,7 +75,8 @@ def train_paper_head(
         )
         schedule = torch.optim.lr_scheduler.MultiStepLR(optimizer, protocol.milestones, protocol.gamma)
         n = len(train_y)
-        for _ in range(protocol.epochs):
+        epochs = range(protocol.epochs)
+        for _ in track(epochs, description, unit="epoch") if description else epochs:
             order = torch.randperm(n, generator=generator).to(device)
             for start in range(0, n, protocol.batch_size):
                 idx = order[start : start + protocol.batch_size]

@@ -70,9 +70,11 @@ class ProbeRun:
         fitted = {}
         for kind in self.kinds:
             protocol = protocol_for(kind, self.probe, self.modality, self.views, transfer)
-            fitted[kind] = fit(kind, protocol, encoded, task, self.view, self.cfg["seed"])
+            description = f"{kind} probe ({encoded.name}, {task.key}, {len(task.train_y)} labels)"
+            fitted[kind] = fit(kind, protocol, encoded, task, self.view, self.cfg["seed"], description)
             name = metric(kind, self.kinds[0], prefix)
-            self.record(name, evaluate(fitted[kind], encoded, task), kind=kind, data=task.name, split="test", encoder=encoder)
+            top1 = evaluate(fitted[kind], encoded, task, description)
+            self.record(name, top1, kind=kind, data=task.name, split="test", encoder=encoder)
             if name.endswith("probe_top1") and fitted[kind].train_top1 is not None and encoder == "pretrained":
                 self.record(name.replace("probe_top1", "probe_train_top1"), fitted[kind].train_top1,
                             kind=kind, data=task.name, split="train (labelled part, clean)", encoder=encoder)
@@ -130,7 +132,7 @@ def probe_with_baseline(
     if probe["baseline"]:
         channels, dims = normalizer.encoder_input(splits.train_x.shape[1], splits.train_x.ndim - 2)
         baseline = untrained_encoder(cfg, channels, seed, dims).to(device)
-        run.run_kinds(Encoded(baseline, normalizer), task, "untrained_", encoder="untrained (same initial weights)")
+        run.run_kinds(Encoded(baseline, normalizer, "untrained"), task, "untrained_", encoder="untrained (same initial weights)")
 
     if logger is not None:
         logger.log_metrics({f"probe/{k}": v for k, v in run.metrics.items()}, step=step)

@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable
 import torch
 from torch import Tensor
 
+from viewmaker_cli.core.progress import Progress, track
 from viewmaker_cli.data.splits import model_space
 from viewmaker_cli.errors import UserError
 from viewmaker_cli.evaluation.cifar10c import read_cifar10c
@@ -59,17 +60,20 @@ def generated_corruptions(
     if examples is not None:
         test_x, test_y = test_x[:examples], test_y[:examples]
     table: dict[str, dict[int, float]] = {}
-    for i, name in enumerate(CORRUPTIONS):
-        table[name] = {}
-        for severity in severities:
-            # One random stream per (corruption, severity): a result does not depend on what else ran.
-            generator = torch.Generator(device=device).manual_seed(seed * 1_000 + 10 * i + severity)
-            correct = 0
-            for start in range(0, len(test_y), CHUNK):
-                x = model_space(test_x[start : start + CHUNK].to(device))
-                predicted = predict(corrupt(x, name, severity, generator))
-                correct += int((predicted == test_y[start : start + CHUNK].to(device)).sum())
-            table[name][severity] = 100.0 * correct / len(test_y)
+    description = f"corruptions: {len(CORRUPTIONS)} kinds x {len(severities)} severities of {len(test_y)} test examples"
+    with Progress(description, len(CORRUPTIONS) * len(severities), "set") as progress:
+        for i, name in enumerate(CORRUPTIONS):
+            table[name] = {}
+            for severity in severities:
+                # One random stream per (corruption, severity): a result does not depend on what else ran.
+                generator = torch.Generator(device=device).manual_seed(seed * 1_000 + 10 * i + severity)
+                correct = 0
+                for start in range(0, len(test_y), CHUNK):
+                    x = model_space(test_x[start : start + CHUNK].to(device))
+                    predicted = predict(corrupt(x, name, severity, generator))
+                    correct += int((predicted == test_y[start : start + CHUNK].to(device)).sum())
+                table[name][severity] = 100.0 * correct / len(test_y)
+                progress.update()
     metrics = summarise("corruption", top1(predict, test_x, test_y), table)
     protocol = {
         "source": "generated on the device with CIFAR-10-C's parameters (make_cifar_c.py), stored as uint8; "
@@ -94,7 +98,8 @@ def cifar10c(predict: Predict, root: str, clean_x: Tensor, clean_y: Tensor, seve
     severities = check_severities(severities)
     table: dict[str, dict[int, float]] = {}
     examples = 0
-    for name, severity, x, y in read_cifar10c(root, severities):
+    sets = track(read_cifar10c(root, severities), f"CIFAR-10-C: {len(severities)} severities", len(CORRUPTIONS) * len(severities), "set")
+    for name, severity, x, y in sets:
         table.setdefault(name, {})[severity] = top1(predict, x, y)
         examples = len(y)
     metrics = summarise("cifar10c", top1(predict, clean_x, clean_y), table)

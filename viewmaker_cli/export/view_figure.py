@@ -16,6 +16,7 @@ import torch
 from PIL import Image
 from torch import Tensor
 
+from viewmaker_cli.core.progress import track
 from viewmaker_cli.views.grid import delta_map, heat_colours, view_grid
 
 GAP = 2  # pixels between tiles
@@ -43,7 +44,7 @@ def figure_grids(
     with torch.random.fork_rng(devices=[x.device] if x.device.type == "cuda" else []):
         torch.manual_seed(seed)
         drawn = prepare(x).float().cpu()
-        for _ in range(frames):
+        for _ in track(range(frames), f"drawing {num_views} views of {len(x)} inputs", unit="frame"):
             # One call for all views: the view families draw their randomness per example.
             views = view(x.repeat(num_views, *(1,) * (x.ndim - 1))).float().chunk(num_views)
             frames_views.append([prepare(v).float().cpu() for v in views])

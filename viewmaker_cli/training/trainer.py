@@ -9,7 +9,7 @@ import shutil
 from pathlib import Path
 
 import lightning as L
-from lightning.pytorch.callbacks import ModelCheckpoint, RichProgressBar
+from lightning.pytorch.callbacks import ModelCheckpoint
 from omegaconf import DictConfig, OmegaConf
 
 from viewmaker_cli.core import slurm
@@ -25,6 +25,7 @@ from viewmaker_cli.training.checkpoint import AtomicCheckpointIO, check_resumabl
 from viewmaker_cli.training.knn_monitor import knn_monitors
 from viewmaker_cli.training.loggers import build_logger
 from viewmaker_cli.training.preemption import Preemption, cluster_plugins
+from viewmaker_cli.training.progress_bar import StepProgressBar
 from viewmaker_cli.training.view_grid import ViewGridLogger
 
 
@@ -136,7 +137,7 @@ def trainer_kwargs(cfg: DictConfig) -> dict:
 
 def build_trainer(cfg: DictConfig, run_dir: Path, kwargs: dict, splits: Splits) -> L.Trainer:
     """The run's Trainer: its logger (TensorBoard under the run dir by default, logger=...), atomic checkpoints every N steps and at the end
-    (the newest `keep_checkpoints` kept), view grids, a progress bar; a checkpoint and a stop after the step
+    (the newest `keep_checkpoints` kept), view grids, a progress bar over the steps to run; a checkpoint and a stop after the step
     on Ctrl-C or SIGTERM, or under SLURM on the signal SLURM sends before it stops the job (preemption.py)."""
     return L.Trainer(
         **kwargs,
@@ -155,7 +156,7 @@ def build_trainer(cfg: DictConfig, run_dir: Path, kwargs: dict, splits: Splits) 
             ),
             ViewGridLogger(cfg.trainer.image_every_n_steps, splits.train_x),
             *knn_monitors(OmegaConf.to_container(cfg.probe), splits, cfg.seed),
-            RichProgressBar(),
+            StepProgressBar(),
             Preemption(run_dir / "checkpoints" / "last.ckpt", slurm=slurm.in_job()),
         ],
         plugins=[AtomicCheckpointIO(), *cluster_plugins()],

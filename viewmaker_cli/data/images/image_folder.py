@@ -7,10 +7,10 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from viewmaker_cli.core.progress import track
 from viewmaker_cli.data.images.arrays import image_splits
 from viewmaker_cli.data.images.locate import first_dir, not_found, search_dirs
 from viewmaker_cli.data.info import DatasetInfo
-from viewmaker_cli.data.progress import track
 from viewmaker_cli.data.splits import Splits
 from viewmaker_cli.errors import UserError
 
@@ -74,7 +74,7 @@ def _read_split(split_dir: Path, classes: list[str], size: int) -> tuple[np.ndar
             "put each class's images in its own sub-folder"
         )
     images = np.empty((len(items), 3, size, size), dtype=np.uint8)
-    for i, (path, _) in enumerate(track(items, f"decoding {split_dir.name} images", total=len(items))):
+    for i, (path, _) in enumerate(track(items, f"decoding {split_dir.name} images", total=len(items), unit="image")):
         images[i] = decode(path, size)
     return images, np.array([label for _, label in items], dtype=np.int64)
 

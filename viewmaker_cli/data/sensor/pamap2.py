@@ -16,8 +16,8 @@ from pathlib import Path
 import torch
 
 from viewmaker_cli.core.device import pick_device
+from viewmaker_cli.core.progress import track
 from viewmaker_cli.data.info import DatasetInfo
-from viewmaker_cli.data.progress import track
 from viewmaker_cli.data.sensor import pamap2_files as files
 from viewmaker_cli.data.sensor.segments import Segments
 from viewmaker_cli.data.sensor.spectrogram import SpectrogramTransform, channel_stats, log_power_spectrogram
@@ -116,7 +116,7 @@ def window_pool(segments: Segments, count: int, seed: int, window: int, what: st
     bins, frames = paper_transform().shape(window)
     specs = torch.empty(count, sampler.num_channels, bins, frames)
     labels = torch.empty(count, dtype=torch.int64)
-    for first in track(range(0, count, CHUNK), f"PAMAP2: {what} spectrograms"):
+    for first in track(range(0, count, CHUNK), f"PAMAP2: {what} spectrograms", unit="chunk"):
         x, y = sampler.sample(min(CHUNK, count - first))
         specs[first : first + len(y)] = log_power_spectrogram(x.to(compute), N_FFT, HOP_LENGTH).cpu()
         labels[first : first + len(y)] = y

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import numpy as np
 
+from viewmaker_cli.core.progress import track
 from viewmaker_cli.data.cache import cache_home
 from viewmaker_cli.data.fashion_mnist import data_home
-from viewmaker_cli.data.progress import track
 from viewmaker_cli.data.sensor.segments import Segments
 from viewmaker_cli.errors import UserError
 
@@ -163,5 +163,5 @@ def load_segments(directory: Path, subjects: list[int], use_cache: bool = True) 
     paths = [(directory / subject_file(s), s) for s in subjects]
     if len(paths) == 1:
         return prepare_subject(*paths[0], use_cache=use_cache)
-    parts = [prepare_subject(path, s, use_cache) for path, s in track(paths, "PAMAP2: reading Protocol files")]
+    parts = [prepare_subject(path, s, use_cache) for path, s in track(paths, "PAMAP2: reading Protocol files", unit="file")]
     return Segments.concat(parts)

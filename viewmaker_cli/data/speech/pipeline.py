@@ -13,7 +13,7 @@ import soundfile as sf
 import torch
 
 from viewmaker_cli.core.device import pick_device
-from viewmaker_cli.data.progress import track
+from viewmaker_cli.core.progress import track
 from viewmaker_cli.data.speech.frontend import CLIP_SAMPLES, N_FFT, fixed_length, hop_length, log_mel
 from viewmaker_cli.data.speech.loader import ClipOptions
 from viewmaker_cli.data.speech.normalize import zscore
@@ -72,7 +72,7 @@ def prepare(
             yield from pool.map(decode, chunk, [sample_rate] * len(chunk))
 
     with ThreadPoolExecutor(min(8, os.cpu_count() or 1)) as pool:
-        for wave in track(waves(pool), description, total=len(paths)):
+        for wave in track(waves(pool), description, total=len(paths), unit="file"):
             batch.append(wave)
             if len(batch) == BATCH:
                 flush()

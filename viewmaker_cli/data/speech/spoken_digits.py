@@ -22,9 +22,9 @@ import numpy as np
 import torch
 
 from viewmaker_cli.core.atomic import atomic_output
+from viewmaker_cli.core.progress import track
 from viewmaker_cli.data.fashion_mnist import data_home
 from viewmaker_cli.data.info import DatasetInfo
-from viewmaker_cli.data.progress import track
 from viewmaker_cli.data.speech.frontend import N_FFT, fixed_length, hop_length, log_mel
 from viewmaker_cli.data.speech.normalize import fit_stats, zscore
 from viewmaker_cli.data.splits import Splits
@@ -92,7 +92,7 @@ def synthesize(speakers: list[tuple]) -> tuple[list[np.ndarray], list[int], list
     tts = engine()
     jobs = [(s, d) for s in range(len(speakers)) for d in range(len(DIGITS))]
     clips, labels, owners = [], [], []
-    for s, d in track(jobs, f"synthesising {NAME}", total=len(jobs)):
+    for s, d in track(jobs, f"synthesising {NAME}", total=len(jobs), unit="clip"):
         voice, variant, rate, pitch = speakers[s]
         wave = tts.say(DIGITS[d], f"{voice}+{variant}", rate, pitch)
         if tts.sample_rate != SAMPLE_RATE:
