@@ -165,10 +165,14 @@ def check_objective(cfg: DictConfig) -> None:
     if objective.name == "wmse":
         fraction(cfg, "objective.eps")
         at_least(cfg, "objective.whiten_size", 2, "rows whitened together")
-        size, dim = objective.whiten_size, cfg.model.embedding_dim
-        if size is not None and size <= dim and objective.eps == 0:
+        size, dim, batch = objective.whiten_size, cfg.model.embedding_dim, cfg.data.batch_size
+        if (size or batch) <= dim and objective.eps == 0:
             # n centred rows span at most n - 1 dimensions, so the covariance could never be inverted.
-            raise UserError(f"objective.whiten_size={size} must exceed model.embedding_dim={dim}, or set objective.eps > 0")
+            rows = f"objective.whiten_size={size}" if size else f"data.batch_size={batch} (whitened whole: objective.whiten_size=null)"
+            raise UserError(f"W-MSE whitens {rows} rows at a time, which must exceed model.embedding_dim={dim}: "
+                            "raise one, lower the other, or set objective.eps > 0")
+        if size and batch % size:
+            raise UserError(f"W-MSE: data.batch_size={batch} must be a multiple of objective.whiten_size={size}")
     alternating = cfg.views.name in ("learned", "combined") and cfg.views.update == "alternating"
     if OmegaConf.select(cfg, "objective.double_update", default=False) and not alternating:
         raise UserError(

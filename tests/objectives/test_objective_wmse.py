@@ -107,6 +107,6 @@ def test_sizes_that_cannot_whiten_stop_before_any_data_in_one_line(vmk, tmp_path
     """n centred rows span n - 1 dims: 16 rows of 32-dim embeddings are singular by construction."""
     code, _, err = vmk("pretrain", "objective=wmse", "data.batch_size=16", f"hydra.run.dir={tmp_path / 'a'}")
     assert code == 2 and err.count("\n") == 1
-    assert "W-MSE whitens 16 rows (data.batch_size) of 32-dim embeddings" in err
+    assert "W-MSE whitens data.batch_size=16 (whitened whole: objective.whiten_size=null) rows at a time, which must exceed model.embedding_dim=32" in err
     code, _, err = vmk("pretrain", "objective=wmse", "preset=paper", "data.batch_size=192", f"hydra.run.dir={tmp_path / 'b'}")
-    assert code == 2 and "multiple of objective.whiten_size (128)" in err
+    assert code == 2 and "data.batch_size=192 must be a multiple of objective.whiten_size=128" in err

@@ -24,12 +24,12 @@ from hydra import compose, initialize_config_dir
 from omegaconf import OmegaConf
 
 from viewmaker_cli.cli import register_schemas
-from viewmaker_cli.commands.pretrain import validate
 from viewmaker_cli.config import config_dir
 from viewmaker_cli.core.quiet import quiet_lightning
 from viewmaker_cli.objectives.table import OBJECTIVES
 from viewmaker_cli.training.module import PretrainSystem
 from viewmaker_cli.training.trainer import load_splits, make_normalizer, train_batches
+from viewmaker_cli.validation import check_pretrain
 
 VIEWS = ("learned", "expert", "combined", "noise")
 SIZE_SENSITIVE = ("wmse", "instdisc", "moco", "supervised")
@@ -39,7 +39,7 @@ FEWER_SPEAKERS = {"audio": ["data.options.n_speakers=20"]}
 
 
 def one_step(cfg, splits) -> None:
-    validate(cfg)
+    check_pretrain(cfg)
     config = OmegaConf.to_container(cfg, resolve=True)
     L.seed_everything(cfg.seed, verbose=False)
     batches = train_batches(cfg, splits)

@@ -60,7 +60,7 @@ PRETRAIN = [
     ("objective=instdisc objective.num_negatives=0", "objective.num_negatives must be at least 1"),
     ("objective.temperature=0", "objective.temperature must be a positive number"),
     ("objective=byol objective.hidden=0", "objective.hidden must be at least 1"),
-    ("objective=wmse objective.whiten_size=64", "objective.whiten_size=64 must exceed model.embedding_dim=128"),
+    ("objective=wmse objective.whiten_size=16", "W-MSE whitens objective.whiten_size=16 rows at a time, which must exceed model.embedding_dim=32"),
     ("objective=instdisc objective.double_update=true views=noise", "objective.double_update=true"),
     ("probe.epochs=0", "probe.epochs must be at least 1"),
     ("probe.also=[linear,svm]", "probe.also: unknown probe kind 'svm'"),

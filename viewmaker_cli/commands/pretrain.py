@@ -16,7 +16,6 @@ from viewmaker_cli.core import slurm
 from viewmaker_cli.core.quiet import quiet_lightning
 from viewmaker_cli.evaluation.probe_run import probe_with_baseline
 from viewmaker_cli.evaluation.settings import check_probe_config
-from viewmaker_cli.objectives.table import check_sizes
 from viewmaker_cli.reporting.console import print_run_table
 from viewmaker_cli.reporting.hparams import log_hparams
 from viewmaker_cli.reporting.results import write_results
@@ -43,7 +42,6 @@ log = logging.getLogger("vmk")
 def run(cfg: DictConfig) -> float:
     start = time.perf_counter()
     check_pretrain(cfg)  # cli.precheck ran it before Hydra; a sweep's job composes its own config
-    check_sizes(OmegaConf.to_container(cfg.objective), cfg.model.embedding_dim, cfg.data.batch_size)  # e.g. W-MSE's whitening
     config = OmegaConf.to_container(cfg, resolve=True)  # what everything below the commands takes
     check_logger(config["logger"])
     ddp.check_srun_tasks(config["trainer"])

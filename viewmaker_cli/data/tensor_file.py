@@ -203,12 +203,12 @@ def load_tensor_file(path: str | None = None, modality: str = "image", seed: int
         y_test = _labels(data["y_test"], "y_test", file, len(x_test)) if "y_test" in data else None
         if len(x) == 0 or len(x_test) == 0:
             raise UserError(f"data.path={file}: 'x' has {len(x)} and 'x_test' {len(x_test)} examples; both need some")
+    elif len(x) < 2:
+        raise UserError(f"data.path={file}: 'x' has {len(x)} example(s); at least 2 are needed (contrastive views need "
+                        f"negatives; with labels a seeded {HELD_OUT:.0%} is held out for the probe)")
     elif y is None:  # unlabelled: no probe can use a held-out part, so all of it pretrains
         x_test, y_test = x[:0], None
     else:
-        if len(x) < 2:
-            raise UserError(f"data.path={file}: 'x' has {len(x)} example(s); at least 2 are needed "
-                            f"(a seeded {HELD_OUT:.0%} is held out for the probe)")
         order = torch.randperm(len(x), generator=torch.Generator().manual_seed(seed))
         cut = max(1, int(round(len(x) * HELD_OUT)))
         test, train = order[:cut], order[cut:]

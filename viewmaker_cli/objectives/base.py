@@ -39,11 +39,6 @@ class Objective(nn.Module):
         `num_examples` rows in `num_classes` classes (0: unlabelled)."""
         raise NotImplementedError
 
-    @classmethod
-    def check_sizes(cls, config: ObjectiveConfig, embedding_dim: int, batch_size: int) -> None:
-        """Raise UserError, before any data loads, when the objective cannot work at these sizes (the global
-        batch); most objectives work at any."""
-
     def forward(self, z1: Tensor, z2: Tensor, *args, **inputs) -> Tensor:
         """The encoder's loss (a scalar)."""
         raise NotImplementedError

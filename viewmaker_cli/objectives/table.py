@@ -70,9 +70,3 @@ def build_objective(
     """The objective of an `objective` config block (a dict, DictConfig or config dataclass)."""
     config = objective_config(settings)
     return OBJECTIVES[config.name].objective.from_config(config, embedding_dim, num_examples, num_classes)
-
-
-def check_sizes(settings: Mapping[str, Any] | ObjectiveConfig, embedding_dim: int, batch_size: int) -> None:
-    """UserError when the objective of `settings` cannot work with these embeddings and global batch."""
-    config = objective_config(settings)
-    OBJECTIVES[config.name].objective.check_sizes(config, embedding_dim, batch_size)

@@ -76,19 +76,6 @@ class WMSE(Objective):
         self.gather = gather or dist.all_gather
 
     @classmethod
-    def check_sizes(cls, config: WMSEConfig, embedding_dim: int, batch_size: int) -> None:
-        rows = config.whiten_size or batch_size
-        if rows <= embedding_dim and config.eps == 0:
-            # n centred rows span at most n - 1 dimensions: the covariance is singular by construction.
-            raise UserError(
-                f"W-MSE whitens {rows} rows ({'objective.whiten_size' if config.whiten_size else 'data.batch_size'}) "
-                f"of {embedding_dim}-dim embeddings (model.embedding_dim): it needs more rows than dims; "
-                "raise one, lower the other, or set objective.eps > 0"
-            )
-        if batch_size % rows:
-            raise UserError(f"W-MSE: data.batch_size ({batch_size}) must be a multiple of objective.whiten_size ({rows})")
-
-    @classmethod
     def from_config(cls, config: WMSEConfig, embedding_dim: int, num_examples: int, num_classes: int) -> WMSE:
         return cls(embedding_dim, 2, config.whiten_size, config.eps)
 
