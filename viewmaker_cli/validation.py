@@ -16,6 +16,7 @@ from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
 
+from viewmaker_cli.core.checkpoint_file import checkpoint_file
 from viewmaker_cli.errors import UserError
 
 MODALITIES = ("image", "audio", "sensor")
@@ -116,12 +117,10 @@ def devices(cfg: DictConfig, key: str = "trainer.devices") -> None:
 
 def ckpt_given(cfg: DictConfig, command: str) -> None:
     """The checkpoint vmk probe / views / embed read (training/saved_run.check_ckpt_given, before torch)."""
-    from pathlib import Path
 
     if not cfg.ckpt:
         raise UserError(f"no checkpoint given: vmk {command} ckpt=PATH (e.g. outputs/.../checkpoints/last.ckpt)")
-    if not Path(cfg.ckpt).expanduser().is_file():
-        raise UserError(f"ckpt={cfg.ckpt}: no such file")
+    checkpoint_file(cfg.ckpt)  # a missing path, or a dir (naming the checkpoint in it)
 
 
 def check_model(cfg: DictConfig) -> None:

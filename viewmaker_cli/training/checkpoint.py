@@ -11,8 +11,8 @@ import torch
 from lightning.pytorch.plugins.io import TorchCheckpointIO
 
 from viewmaker_cli.core.atomic import atomic_output
+from viewmaker_cli.core.checkpoint_file import checkpoint_file
 from viewmaker_cli.errors import UserError
-from viewmaker_cli.training.checkpoint_file import checkpoint_file
 
 FORMAT = 1  # bump when the layout of the "vmk" entry changes
 CONFIG_SECTIONS = ("modality", "data", "model", "views", "objective")

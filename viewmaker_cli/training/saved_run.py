@@ -8,8 +8,8 @@ from collections.abc import Callable
 import torch
 from omegaconf import DictConfig, OmegaConf
 
+from viewmaker_cli.core.checkpoint_file import checkpoint_file
 from viewmaker_cli.errors import UserError
-from viewmaker_cli.training.checkpoint_file import checkpoint_file
 
 
 def check_ckpt_given(cfg: DictConfig, command: str) -> None:
