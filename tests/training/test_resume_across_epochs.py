@@ -12,7 +12,7 @@ from viewmaker_cli.training.module import PretrainSystem
 CONFIG = {
     "budget": 0.05, "seed": 3,
     "modality": {"name": "image", "clamp": True, "normalize": "after"},
-    "data": {"batch_size": 4},  # 16 examples: 4 batches an epoch
+    "data": {"name": "toy", "root": None, "download": False, "pad_to": None, "batch_size": 4},  # 16 examples: 4 batches an epoch
     "model": {"arch": "resnet18_small", "width": 4, "embedding_dim": 8},
     "views": {"name": "learned", "width": 4, "num_res_blocks": 1, "lr": 1e-3, "loss_weight": 1.0, "update": "alternating"},
     "objective": {"name": "simclr", "temperature": 0.07, "symmetric": False},
