@@ -22,6 +22,8 @@ NOT_RUN = [
      "SLURM or several machines: tests/launcher/ and tests/distributed/ on a local single-node SLURM"),
     (r"trainer\.devices=\d|hydra\.launcher\.devices=\[", "devices", "several GPUs or DDP processes: tests/distributed/"),
     (r"hydra/launcher=parallel\b", "processes", "a new process per job: tests/launcher/"),
+    (r"hydra/sweeper=optuna\b", "search", "20 trials of a budget search: tests/reporting/test_optuna_sweep.py runs 3 tiny ones"),
+    (r"^make results$", "long", "27 quickstart runs: tests/scripts/test_results_script.py checks the file it writes"),
 ]
 # Lines whose data a fresh clone does not have: one `vmk: error:` line that says so, exit code 2.
 ABSENT_DATA = [
