@@ -6,13 +6,40 @@ cli.precheck calls `check_outputs` on the composed config; nothing here imports 
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 from pathlib import Path
 
 from omegaconf import DictConfig
 
+from viewmaker_cli.core import slurm
 from viewmaker_cli.errors import UserError
+
+RUN_FILES = ("results.json", "checkpoints/last.ckpt")  # what makes a dir hold a run
+
+
+def _unfinished_record(path: Path) -> bool:
+    """A results.json that only marks a sweep job which failed or was stopped before any checkpoint: running
+    it again in its dir loses no run (an unreadable file counts as a run: it is kept)."""
+    if path.name != "results.json":
+        return False
+    try:
+        return json.loads(path.read_text()).get("status") in ("failed", "interrupted")
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
+def refuse_a_held_run(run_dir: str | Path, continues: bool) -> None:
+    """UserError when `run_dir` already holds a run (its results.json or last checkpoint) and this run does
+    not continue it (resume=true, ckpt_path=, SLURM starting the job again)."""
+    held = [f for f in RUN_FILES if (Path(run_dir) / f).is_file() and not _unfinished_record(Path(run_dir) / f)]
+    if held and not continues:
+        raise UserError(
+            f"{run_dir} already holds a run ({held[0]}); continue it with resume=true, or start a new one in "
+            "a fresh dir (hydra.run.dir=DIR, or leave hydra.run.dir out for a new timestamped dir)"
+        )
+
 
 # What each command writes into its out= folder, for the message that names it.
 OUT_FILES = {"views": "views.png, views.gif, views.json", "embed": "{split}.npz, encoder.safetensors, encoder.json"}
@@ -47,3 +74,5 @@ def check_outputs(command: str, cfg: DictConfig, run_dir: str | None) -> None:
                            "dir first, or pass write=false to print the table only")
     if run_dir is not None:
         check_writable_dir(run_dir, "hydra.run.dir", "choose another run dir with hydra.run.dir=DIR")
+        if command == "pretrain":  # before Hydra rewrites the finished run's .hydra/ and appends to its log
+            refuse_a_held_run(Path(run_dir).expanduser(), bool(cfg.resume or cfg.ckpt_path or slurm.restart_count()))

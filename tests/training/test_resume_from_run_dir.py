@@ -15,11 +15,11 @@ def test_resume_needs_only_the_run_dir(vmk, tmp_path):
     code, _, err = vmk("pretrain", *FIRST, f"hydra.run.dir={run}")
     assert code == 0, err[-2000:]
     first = json.loads((run / "results.json").read_text())
-    # A fresh run typed into the same dir stops (run_dir.py), but only after Hydra rewrote .hydra/ with its
-    # own, default config: the resume must still find the run's.
+    # A fresh run typed into the same dir stops before Hydra writes anything there (output_paths.py): the
+    # run's own .hydra/ is untouched.
     code, _, err = vmk("pretrain", f"hydra.run.dir={run}")
     assert code == 2 and "already holds a run" in err
-    assert "model.width=4" not in (run / ".hydra" / "overrides.yaml").read_text()
+    assert "model.width=4" in (run / ".hydra" / "overrides.yaml").read_text()
 
     code, _, err = vmk("pretrain", f"hydra.run.dir={run}", "resume=true", "trainer.max_steps=4")
     assert code == 0, err[-2000:]

@@ -25,10 +25,10 @@ from pathlib import Path
 
 from viewmaker_cli.core.atomic import atomic_write_text
 from viewmaker_cli.errors import UserError
+from viewmaker_cli.output_paths import RUN_FILES, refuse_a_held_run
 
 LOCK_FILE = ".vmk.lock"
 KEPT_DIR = ".vmk"  # the config the run trains with: config.yaml and overrides.yaml, copied from .hydra/
-RUN_FILES = ("results.json", "checkpoints/last.ckpt")
 _held: dict[Path, object] = {}  # run dir -> its open lock file in this process (closing it would drop the lock)
 
 
@@ -40,27 +40,11 @@ def first_process() -> bool:
     return True
 
 
-def _unfinished_record(path: Path) -> bool:
-    """A results.json that only marks a sweep job which failed or was stopped before any checkpoint: running
-    it again in its dir loses no run (an unreadable file counts as a run: it is kept)."""
-    if path.name != "results.json":
-        return False
-    try:
-        return json.loads(path.read_text()).get("status") in ("failed", "interrupted")
-    except (OSError, ValueError, AttributeError):
-        return False
-
-
 def claim(run_dir: Path, continues: bool) -> None:
     """Stop unless this run may write `run_dir`; then hold its lock until the process ends."""
     if not first_process():
         return
-    held = [f for f in RUN_FILES if (run_dir / f).is_file() and not _unfinished_record(run_dir / f)]
-    if held and not continues:
-        raise UserError(
-            f"{run_dir} already holds a run ({held[0]}); continue it with resume=true, or start a new one in "
-            "a fresh dir (hydra.run.dir=DIR, or leave hydra.run.dir out for a new timestamped dir)"
-        )
+    refuse_a_held_run(run_dir, continues)
     run_dir = run_dir.resolve()
     if run_dir not in _held:  # else: this process's own earlier run of the dir (a sweep or a test in-process)
         _held[run_dir] = _lock(run_dir)
