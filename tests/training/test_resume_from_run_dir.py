@@ -3,6 +3,7 @@ read from DIR (resume_config.py): only trainer.max_steps / max_epochs and the lo
 may change, any other override stops in one line before anything is written."""
 
 import json
+import warnings
 
 import yaml
 
@@ -21,7 +22,10 @@ def test_resume_needs_only_the_run_dir(vmk, tmp_path):
     assert code == 2 and "already holds a run" in err
     assert "model.width=4" in (run / ".hydra" / "overrides.yaml").read_text()
 
-    code, _, err = vmk("pretrain", f"hydra.run.dir={run}", "resume=true", "trainer.max_steps=4")
+    with warnings.catch_warnings(record=True) as warned:  # what the console would show, pytest's capture aside
+        warnings.simplefilter("always")
+        code, _, err = vmk("pretrain", f"hydra.run.dir={run}", "resume=true", "trainer.max_steps=4")
+    assert not [w for w in warned if "exists and is not empty" in str(w.message)]  # the run's own checkpoints
     assert code == 0, err[-2000:]
     resumed = json.loads((run / "results.json").read_text())
     assert resumed["train"]["steps"] == 4 and resumed["train"]["resumed_from"]["step"] == 2

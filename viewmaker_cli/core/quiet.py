@@ -20,6 +20,9 @@ def quiet_lightning() -> None:
     # vmk's step is both networks' updates (manual optimisation); a checkpoint after the step is what a resumed
     # run continues from, not the "pre-optimization state" Lightning's multi-line warning offers to keep.
     warnings.filterwarnings("ignore", message=r".*Using ModelCheckpoint with manual optimization and every_n_train_steps.*")
+    # A run dir with checkpoints is only trained in again by the run that wrote them (training/run_dir.py refuses
+    # any other), so Lightning's "Checkpoint directory ... exists and is not empty" at every resume says nothing.
+    warnings.filterwarnings("ignore", message=r"Checkpoint directory .* exists and is not empty")
     if not slurm.in_job():
         # Lightning warns on any machine with `srun` installed (every HPC login node, and this machine once its
         # local SLURM is installed) that it is not used; it only applies inside a SLURM allocation.
