@@ -37,6 +37,9 @@ def wait_for(what: str, ready, log: Path, timeout: float = 90):
 def start_requeued_job_now(job: str, log: Path) -> None:
     """SLURM holds a requeued job back about two minutes (its begin time); the test does not wait for that."""
     wait_for("the job to be pending again", lambda: squeue_state(job) == "PENDING", log)
+    # The requeue revoked the job's credential; slurmd compares times in whole seconds, so a start within the
+    # same second is killed as "Job credential revoked" (seen in slurmctld.log). A real requeue waits minutes.
+    time.sleep(2)
     subprocess.run(["scontrol", "update", f"JobId={job}", "StartTime=now"], check=True, capture_output=True)
 
 
