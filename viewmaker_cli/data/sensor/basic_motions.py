@@ -16,7 +16,7 @@ import torch
 from viewmaker_cli.data.info import DatasetInfo
 from viewmaker_cli.data.sensor.segments import Segments
 from viewmaker_cli.data.sensor.spectrogram import SpectrogramTransform, channel_stats, log_power_spectrogram, standardise
-from viewmaker_cli.data.sensor.ts_format import TsData, read_ts
+from viewmaker_cli.data.sensor.ts_format import TsData, read_ts, ts_splits
 from viewmaker_cli.data.sensor.windows import WindowSampler
 from viewmaker_cli.data.splits import Splits
 from viewmaker_cli.errors import UserError
@@ -46,18 +46,8 @@ def read_basic_motions() -> tuple[TsData, TsData]:
 
 
 def _splits(name: str, train: TsData, test: TsData, train_x, test_x, meta: dict) -> Splits:
-    return Splits(
-        name=name,
-        modality="sensor",
-        train_x=train_x,
-        train_y=torch.from_numpy(train.y),
-        test_x=test_x,
-        test_y=torch.from_numpy(test.y),
-        num_classes=len(train.class_names),
-        class_names=list(train.class_names),
-        source=str(EMBEDDED_DIR),
-        meta={"channels": list(CHANNELS), "sample_rate_hz": SAMPLE_RATE_HZ, "citation": "UEA archive, arXiv:1811.00075", **meta},
-    )
+    meta = {"channels": list(CHANNELS), "sample_rate_hz": SAMPLE_RATE_HZ, "citation": "UEA archive, arXiv:1811.00075", **meta}
+    return ts_splits(name, train, test, train_x, test_x, str(EMBEDDED_DIR), meta)
 
 
 def spectrogram_transform(train_series: torch.Tensor) -> SpectrogramTransform:

@@ -15,7 +15,7 @@ import numpy as np
 import torch
 
 from viewmaker_cli.data.info import DatasetInfo
-from viewmaker_cli.data.sensor.ts_format import TsData, read_ts
+from viewmaker_cli.data.sensor.ts_format import TsData, read_ts, ts_splits
 from viewmaker_cli.data.splits import Splits
 from viewmaker_cli.errors import UserError
 
@@ -59,20 +59,10 @@ def load_ts_file(path: str | None = None) -> Splits:
     length = max(train.x.shape[2], test.x.shape[2])
     train_x, test_x, mean, std = _standardised(_padded(train.x, length), _padded(test.x, length))
     lengths = np.concatenate([train.lengths, test.lengths])
-    return Splits(
-        name="ts_file",
-        modality="sensor",
-        train_x=train_x,
-        train_y=torch.from_numpy(train.y),
-        test_x=test_x,
-        test_y=torch.from_numpy(test.y),
-        num_classes=len(train.class_names),
-        class_names=list(train.class_names),
-        source=str(train_path.resolve()),
-        meta={"problem": train.problem_name, "form": "raw", "normalisation": "train", "padding": PADDING,
-              "shortest": int(lengths.min()), "longest": length, "missing_values": train.missing + test.missing,
-              "norm_mean": mean.tolist(), "norm_std": std.tolist(), "citation": "UEA/UCR archives, arXiv:1811.00075"},
-    )
+    meta = {"problem": train.problem_name, "form": "raw", "normalisation": "train", "padding": PADDING,
+            "shortest": int(lengths.min()), "longest": length, "missing_values": train.missing + test.missing,
+            "norm_mean": mean.tolist(), "norm_std": std.tolist()}
+    return ts_splits("ts_file", train, test, train_x, test_x, str(train_path.resolve()), meta)
 
 
 def check_pair(train: TsData, test: TsData, train_path: Path, test_path: Path) -> None:

@@ -14,7 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import torch
 
+from viewmaker_cli.data.splits import Splits
 from viewmaker_cli.errors import UserError
 
 _BOOLEAN_TAGS = ("timestamps", "missing", "univariate", "equallength", "targetlabel")
@@ -151,3 +153,20 @@ def read_ts(path: str | Path) -> TsData:
     class_names = header["class_names"]
     y = np.asarray([class_names.index(label) for label in labels], dtype=np.int64)
     return TsData(x=x, y=y, class_names=list(class_names), problem_name=header.get("problemname", path.stem), lengths=lengths, missing=missing)
+
+
+def ts_splits(name: str, train: TsData, test: TsData, train_x, test_x, source: str, meta: dict) -> Splits:
+    """A `.ts` pair as Splits: `train_x`/`test_x` the examples as the loader prepared them, labels and class names
+    from the files."""
+    return Splits(
+        name=name,
+        modality="sensor",
+        train_x=train_x,
+        train_y=torch.from_numpy(train.y),
+        test_x=test_x,
+        test_y=torch.from_numpy(test.y),
+        num_classes=len(train.class_names),
+        class_names=list(train.class_names),
+        source=source,
+        meta={"citation": "UEA/UCR archives, arXiv:1811.00075", **meta},
+    )
