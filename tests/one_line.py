@@ -15,3 +15,11 @@ def assert_one_line_error(code: int, err: str, run_dir: Path | None = None, need
         left = sorted(p.name for p in run_dir.iterdir() if p.name != ".hydra" and not p.name.endswith(".log"))
         assert not left, f"{run_dir} holds {left} after a refused input"
     return lines[0]
+
+
+def one_line_exit_2(result: tuple[int, str, str], needle: str) -> str:
+    """`result` (the vmk fixture's exit code, stdout, stderr) is one `vmk: error:` line holding `needle`, exit 2."""
+    code, _, err = result
+    lines = err.strip().splitlines()
+    assert code == 2 and len(lines) == 1 and lines[0].startswith("vmk: error: ") and needle in lines[0], err
+    return lines[0]

@@ -8,24 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from viewmaker_cli import cli
+from tests.one_line import one_line_exit_2
 from viewmaker_cli.errors import UserError
 from viewmaker_cli.output_paths import check_writable_dir
 
 ROOT = os.geteuid() == 0  # root writes into read-only folders: those cases need another user
 UNWRITABLE_FOR_ANYONE = Path("/proc/vmk-run")  # /proc takes no new entries, not even from root
-
-
-@pytest.fixture
-def no_job(monkeypatch):
-    monkeypatch.setattr(cli, "_load", lambda target: pytest.fail(f"{target} was loaded: the error came too late"))
-
-
-def one_line_exit_2(result, needle: str) -> str:
-    code, _, err = result
-    lines = err.strip().splitlines()
-    assert code == 2 and len(lines) == 1 and lines[0].startswith("vmk: error: ") and needle in lines[0], err
-    return lines[0]
 
 
 def test_a_file_where_the_run_dir_should_be(vmk, no_job, tmp_path):

@@ -8,22 +8,10 @@ from __future__ import annotations
 import pytest
 from hydra import compose, initialize_config_dir
 
+from tests.one_line import one_line_exit_2
 from viewmaker_cli import cli, validation
 from viewmaker_cli.config import config_dir
 from viewmaker_cli.errors import UserError
-
-
-@pytest.fixture
-def no_job(monkeypatch):
-    """Fails the test if a command's module is imported: the check must come first."""
-    monkeypatch.setattr(cli, "_load", lambda target: pytest.fail(f"{target} was loaded: the error came too late"))
-
-
-def one_line_exit_2(result, needle: str) -> None:
-    code, _, err = result
-    lines = err.strip().splitlines()
-    assert code == 2 and len(lines) == 1 and lines[0].startswith("vmk: error: ") and needle in lines[0], err
-
 
 PRETRAIN = [
     ("budget=-1", "budget must be a positive number"),
