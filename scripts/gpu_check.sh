@@ -36,6 +36,54 @@ run() {  # run and record a vmk command line
     "$vmk" "$@"
 }
 
+summarize() {  # the summary of whatever finished: runs on exit, also when a step failed or was cut short
+    status=$?
+    "$python" - "$out" "$mode" $(( $(date +%s) - start )) "$status" <<'PY'
+import json
+import sys
+from pathlib import Path
+
+out, mode, wall, status = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+TARGETS = {"alternating": ("×", 3.0), "simultaneous": ("×", 5.0), "expert": ("img/s", 20000.0)}
+lines = [f"# vmk GPU check ({'CPU rehearsal: tiny sizes, the numbers mean nothing' if mode == 'rehearsal' else 'GPU'})", ""]
+benches = sorted(out.glob("bench-*/bench.json"), key=lambda p: int(p.parent.name.split("-")[1]))
+if benches:
+    first = json.loads(benches[0].read_text())
+    lines += [f"- device: {first['device']}", f"- versions: {first['versions']}", f"- commit: {first['git']}"]
+lines += [f"- wall: {wall} s", f"- finished: {'yes' if status == 0 else f'NO (exit {status}): the steps below that are missing did not finish'}", ""]
+for path in benches:
+    b = json.loads(path.read_text())
+    lines += [f"## vmk bench, batch {b['batch_size']}, shape {'x'.join(map(str, b['shape']))}, "
+              f"compile {b['compile']['enabled']}, {b['precision']}", "",
+              "| mode | img/s | × reference | step ms | compile s | target |", "|---|---|---|---|---|---|"]
+    for mode_name, r in b["modes"].items():
+        target = ""
+        if mode_name in TARGETS:
+            unit, goal = TARGETS[mode_name]
+            value = r["ratio_to_reference"] if unit == "×" else r["images_per_s"]
+            target = f"{'met' if value is not None and value >= goal else 'NOT met'} (≥ {goal:g}{'×' if unit == '×' else ' img/s'})"
+        ratio = "" if r["ratio_to_reference"] is None else f"{r['ratio_to_reference']:.2f}"
+        compile_s = "" if r.get("compile_s") is None else f"{r['compile_s']:.0f}"
+        lines.append(f"| {mode_name} | {r['images_per_s']:,.0f} | {ratio} | {r['step_ms']:.1f} | {compile_s} | {target} |")
+    lines.append("")
+results_file = out / "fashion_mnist" / "results.json"
+if results_file.is_file():
+    results = json.loads(results_file.read_text())
+    m, t = results["metrics"], results.get("train", {})
+    top1 = m["probe_top1"]
+    lines += ["## Fashion-MNIST, learned views", "",
+              f"- probe top-1: {top1:.2f} (untrained encoder: {m.get('untrained_probe_top1', float('nan')):.2f}); "
+              f"target ≥ 88.4: {'met' if top1 >= 88.4 else 'NOT met'}",
+              f"- training: {m['train_images_per_s']:,.0f} img/s over {t.get('steps')} steps ({t.get('train_s')} s)",
+              f"- protocol: {results['protocol']}", ""]
+lines += ["## Commands", "", "```", *(out / "commands.txt").read_text().splitlines(), "```", ""]
+(out / "summary.md").write_text("\n".join(lines))
+print("\n".join(lines))
+PY
+    echo "gpu_check: wrote $out/summary.md in $(( $(date +%s) - start )) s" >&2
+    exit "$status"
+}
+
 if [ "$mode" = gpu ]; then
     if ! "$python" -c 'import torch, sys; sys.exit(0 if torch.cuda.is_available() else 1)'; then
         echo "gpu_check: torch sees no CUDA GPU here; run with --cpu-rehearsal to check the script on the CPU" >&2
@@ -66,12 +114,10 @@ PY
     train=(trainer.accelerator=cpu model.width=4 views.width=4 data.batch_size=32 trainer.max_epochs=1 trainer.max_steps=4 probe.epochs=2)
 fi
 
-# 1. Speed: every mode, compiled, at batch 256; batch 512 too when the first took under 2.5 minutes.
-t0=$(date +%s)
+trap summarize EXIT
+
+# 1. Speed: every mode, compiled, at batch 256.
 run bench "${bench[@]}" "hydra.run.dir=$out/bench-256"
-if [ "$mode" = gpu ] && [ $(( $(date +%s) - t0 )) -lt 150 ]; then
-    run bench "${bench[@]}" bench.batch_size=512 "hydra.run.dir=$out/bench-512"
-fi
 
 # 2. Quality: learned views (alternating, the default) on full Fashion-MNIST padded to 32x32, ResNet-18 with the
 # 3x3 stem, budget 0.05; probe: pooled features, standardised, linear layer with Adam 1e-3.
@@ -79,42 +125,7 @@ run pretrain data=fashion_mnist "data.root=$fmnist" views=learned budget=0.05 mo
     probe.kind=linear probe.layer=pooled probe.lr=0.001 probe.standardize=true probe.also=[] probe.baseline=true \
     trainer.image_every_n_steps=0 "${train[@]}" "hydra.run.dir=$out/fashion_mnist"
 
-"$python" - "$out" "$mode" $(( $(date +%s) - start )) <<'PY'
-import json
-import sys
-from pathlib import Path
-
-out, mode, wall = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
-TARGETS = {"alternating": ("×", 3.0), "simultaneous": ("×", 5.0), "expert": ("img/s", 20000.0)}
-lines = [f"# vmk GPU check ({'CPU rehearsal: tiny sizes, the numbers mean nothing' if mode == 'rehearsal' else 'GPU'})", ""]
-benches = sorted(out.glob("bench-*/bench.json"))
-first = json.loads(benches[0].read_text())
-lines += [f"- device: {first['device']}", f"- versions: {first['versions']}", f"- commit: {first['git']}",
-          f"- wall: {wall} s", ""]
-for path in benches:
-    b = json.loads(path.read_text())
-    lines += [f"## vmk bench, batch {b['batch_size']}, shape {'x'.join(map(str, b['shape']))}, "
-              f"compile {b['compile']['enabled']}, {b['precision']}", "",
-              "| mode | img/s | × reference | step ms | target |", "|---|---|---|---|---|"]
-    for mode_name, r in b["modes"].items():
-        target = ""
-        if mode_name in TARGETS:
-            unit, goal = TARGETS[mode_name]
-            value = r["ratio_to_reference"] if unit == "×" else r["images_per_s"]
-            target = f"{'met' if value is not None and value >= goal else 'NOT met'} (≥ {goal:g}{'×' if unit == '×' else ' img/s'})"
-        ratio = "" if r["ratio_to_reference"] is None else f"{r['ratio_to_reference']:.2f}"
-        lines.append(f"| {mode_name} | {r['images_per_s']:,.0f} | {ratio} | {r['step_ms']:.1f} | {target} |")
-    lines.append("")
-results = json.loads((out / "fashion_mnist" / "results.json").read_text())
-m, t = results["metrics"], results.get("train", {})
-top1 = m["probe_top1"]
-lines += ["## Fashion-MNIST, learned views", "",
-          f"- probe top-1: {top1:.2f} (untrained encoder: {m.get('untrained_probe_top1', float('nan')):.2f}); "
-          f"target ≥ 88.4: {'met' if top1 >= 88.4 else 'NOT met'}",
-          f"- training: {m['train_images_per_s']:,.0f} img/s over {t.get('steps')} steps ({t.get('train_s')} s)",
-          f"- protocol: {results['protocol']}", "",
-          "## Commands", "", "```", *(out / "commands.txt").read_text().splitlines(), "```", ""]
-(out / "summary.md").write_text("\n".join(lines))
-print("\n".join(lines))
-PY
-echo "gpu_check: wrote $out/summary.md in $(( $(date +%s) - start )) s"
+# 3. Batch 512 too, when the run so far leaves time for it within 8 minutes.
+if [ "$mode" = gpu ] && [ $(( $(date +%s) - start )) -lt 330 ]; then
+    run bench "${bench[@]}" bench.batch_size=512 "hydra.run.dir=$out/bench-512"
+fi
