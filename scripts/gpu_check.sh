@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The GPU acceptance run: one command on a machine with one CUDA GPU, one Markdown summary.
 #
-#   scripts/gpu_check.sh                 the real run (about 8 minutes on an H100-class GPU)
-#   scripts/gpu_check.sh --cpu-rehearsal the same steps at tiny sizes on the CPU (about a minute): proves the
+#   scripts/gpu_check.sh                 the real run (about 10 minutes on one H200, 2026-11-30)
+#   scripts/gpu_check.sh --cpu-rehearsal the same steps at tiny sizes on the CPU (about 20 s): proves the
 #                                        script before GPU time is spent; CI runs it
 #
 # Writes everything under $OUT (default ./gpu_check/): summary.md (device, versions, every number, the
