@@ -7,7 +7,11 @@ The tables, the commands and the machine go between the markers of docs/results.
 reading of the numbers around them is kept.
 
     python scripts/results.py               the real run (its length is printed in the file)
-    python scripts/results.py --rehearsal   1 modality, 2 seeds, tiny sizes: proves the script (CI)
+    python scripts/results.py image audio   those modalities only
+    python scripts/results.py --rehearsal   1 modality, 2 seeds, tiny sizes: proves the script
+
+A modality whose sweep finished before (its sweep.json says so, for the same command) is not run again: an
+interrupted `make results` continues where it stopped.
 
 Environment: OUT (the sweeps' folder, default ./results_runs), DOC (default docs/results.md), VMK (the vmk
 executable, default the one beside this Python).
@@ -32,12 +36,22 @@ TINY = ["model.width=4", "views.width=4", "data.batch_size=16", "trainer.max_epo
 
 
 def sweep(vmk: str, modality: str, seeds: str, extra: list[str], out: Path) -> tuple[str, float]:
+    """Run one modality's sweep, or reuse the one that finished there with the same command."""
+    folder = out / modality
     args = ["pretrain", "-m", f"modality={modality}", f"views={VIEWS}", f"seed={seeds}", "probe.also=[knn]",
-            *extra, f"hydra.sweep.dir={out / modality}", "hydra/launcher=basic"]
+            *extra, f"hydra.sweep.dir={folder}", "hydra/launcher=basic"]
     command = "vmk " + " ".join(a for a in args if not a.startswith("hydra.sweep.dir"))
+    record = folder / "sweep.json"
+    if record.is_file() and json.loads(record.read_text())["command"] == command:
+        print(f"results: {modality}: reusing the finished sweep in {folder}")
+        return command, json.loads(record.read_text())["seconds"]
+    if folder.exists():  # an unfinished or different sweep: kept aside, as vmk refuses to write into its runs
+        folder.rename(folder.with_name(f"{modality}.earlier-{time.time_ns()}"))
     start = time.perf_counter()
     subprocess.run([vmk, *args], check=True)
-    return command, time.perf_counter() - start
+    seconds = time.perf_counter() - start
+    record.write_text(json.dumps({"command": command, "seconds": seconds}))
+    return command, seconds
 
 
 def report(vmk: str, folder: Path) -> str:
@@ -66,13 +80,15 @@ def commit() -> str:
 
 
 def main(argv: list[str]) -> None:
-    rehearsal = argv == ["--rehearsal"]
-    if argv and not rehearsal:
-        sys.exit("usage: scripts/results.py [--rehearsal]")
+    rehearsal = "--rehearsal" in argv
+    chosen = [a for a in argv if a != "--rehearsal"]
+    if any(a not in MODALITIES for a in chosen):
+        print(f"usage: scripts/results.py [--rehearsal] [{' | '.join(MODALITIES)} ...]", file=sys.stderr)
+        sys.exit(2)
     vmk = os.environ.get("VMK") or str(Path(sys.executable).with_name("vmk"))
     out = Path(os.environ.get("OUT", "results_runs")).resolve()
     doc = Path(os.environ.get("DOC", "docs/results.md"))
-    modalities = ["sensor"] if rehearsal else list(MODALITIES)
+    modalities = chosen or (["sensor"] if rehearsal else list(MODALITIES))
     seeds, extra = ("0,1", TINY) if rehearsal else ("0,1,2", [])
     parts = [START, "",
              f"Measured {datetime.date.today().isoformat()} on {machine()}, commit {commit()}"

@@ -3,7 +3,7 @@ conf/ belongs to pretrain)."""
 
 import pytest
 
-OTHERS = ("modality: audio", "objective: byol", "preset: paper", "recipe: ", "views: combined", "objective_sizes: ")
+OTHERS = ("modality: audio", "objective: byol", "preset: paper", "recipe: ", "views: combined", "objective_recipe: ")
 
 
 @pytest.mark.parametrize("command, own", [("report", "dirs: []"), ("views", "data=NAME"), ("embed", "data=NAME"),

@@ -6,7 +6,7 @@ on the real data and batches (sensor: fresh windows, indexed by their series for
 - every combination (84) at test sizes: narrow networks (width 4, one residual block), batch 8, 4-dim embeddings,
   W-MSE whitening the whole batch; this catches what does not depend on sizes (data layout, indexing, views).
 - the objectives whose failure depends on sizes (wmse, instdisc, moco, supervised) with the modality's default
-  views at the preset's own batch, embedding size, W-MSE whitening size (conf/objective_sizes/), data and
+  views at the preset's own batch, embedding size, W-MSE whitening size (conf/objective_recipe/), data and
   objective settings; the networks stay narrow except for W-MSE, whose covariance rank depends on the encoder's
   width (a width-4 encoder can make it singular where the preset's width 16 does not).
 The audio default is read with 20 of its 200 speakers (the same 1x64x64 clips, 200 of them: more than a batch).
