@@ -17,7 +17,7 @@ NOT_RUN = [
     (r"^pip install ", "install", "an install"),
     (r"^vmk tb\b", "server", "serves until Ctrl+C: tests/commands/test_tb.py"),
     (r"^vmk bench\b", "long", "times full-size steps of every mode: tests/commands/test_bench.py at tiny sizes"),
-    (r"^scripts/gpu_check\.sh", "long", "a CUDA GPU, or 1.5 minutes of CPU rehearsal: tests/scripts/"),
+    (r"^scripts/gpu_check\.sh", "long", "a CUDA GPU, or about 20 s of CPU rehearsal: tests/scripts/"),
     (r"^(srun|torchrun|exec vmk)\b|hydra/launcher=(submitit_slurm|slurm)\b", "cluster",
      "SLURM or several machines: tests/launcher/ and tests/distributed/ on a local single-node SLURM"),
     (r"trainer\.devices=\d|hydra\.launcher\.devices=\[", "devices", "several GPUs or DDP processes: tests/distributed/"),
