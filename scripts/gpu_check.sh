@@ -6,7 +6,8 @@
 #                                        script before GPU time is spent; CI runs it
 #
 # Writes everything under $OUT (default ./gpu_check/): summary.md (device, versions, every number, the
-# commands), bench-256/ and bench-512/ (vmk bench: every mode, compiled, ratios to the authors' algorithm),
+# commands), bench-256/ and bench-512/ (vmk bench: every mode, compiled, ratios to the authors' algorithm, and
+# profile-MODE.txt: torch.profiler's operator table of 5 more steps),
 # fashion_mnist/ (20 epochs of learned views on full Fashion-MNIST, then the linear probe).
 #
 # Fashion-MNIST: the four IDX .gz files of Debian's dataset-fashion-mnist package, found in
@@ -65,6 +66,10 @@ for path in benches:
         ratio = "" if r["ratio_to_reference"] is None else f"{r['ratio_to_reference']:.2f}"
         compile_s = "" if r.get("compile_s") is None else f"{r['compile_s']:.0f}"
         lines.append(f"| {mode_name} | {r['images_per_s']:,.0f} | {ratio} | {r['step_ms']:.1f} | {compile_s} | {target} |")
+    profiles = sorted(path.parent.glob("profile-*.txt"))
+    if profiles:
+        lines += ["", f"Operator tables ({b.get('profile_steps')} steps each, after the timed ones): "
+                  + ", ".join(f"{p.parent.name}/{p.name}" for p in profiles)]
     lines.append("")
 results_file = out / "fashion_mnist" / "results.json"
 if results_file.is_file():
@@ -90,7 +95,7 @@ if [ "$mode" = gpu ]; then
         exit 2
     fi
     fmnist="${FASHION_MNIST_DIR:-/usr/share/datasets/fashion-mnist}"  # Debian: apt-get install dataset-fashion-mnist
-    bench=(bench.batch_size=256 bench.compile=true)
+    bench=(bench.batch_size=256 bench.compile=true bench.profile=5)  # + each mode's operator table, after timing
     train=(model.width=64 data.batch_size=256 trainer.max_epochs=20 probe.epochs=100)
 else
     fmnist="$out/fashion-mnist-rehearsal"
@@ -110,7 +115,7 @@ arrays = (s.train_x[:512, 0].numpy(), s.train_y[:512].numpy(), s.test_x[:256, 0]
 for name, array in zip(FILES, arrays):
     write_idx(out / name, np.ascontiguousarray(array, dtype=np.uint8))
 PY
-    bench=(bench.device=cpu bench.batch_size=16 bench.steps=2 bench.warmup=1 bench.compile=false model.width=8 views.width=8)
+    bench=(bench.device=cpu bench.batch_size=16 bench.steps=2 bench.warmup=1 bench.compile=false model.width=8 views.width=8 bench.profile=1)
     train=(trainer.accelerator=cpu model.width=4 views.width=4 data.batch_size=32 trainer.max_epochs=1 trainer.max_steps=4 probe.epochs=2)
 fi
 

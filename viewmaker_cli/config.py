@@ -318,6 +318,8 @@ class BenchSettings:
     compile: Any = "auto"  # as trainer.compile, for vmk's modes and the encoder (never the reference)
     precision: Optional[str] = None  # None: bf16-mixed on CUDA, 32-true on CPU (the reference: fp32)
     device: str = "auto"  # auto | cpu | cuda
+    # N > 0: N more steps per mode under torch.profiler after the timed ones; profile-<mode>.txt in the run dir
+    profile: int = 0
 
 
 @dataclass

@@ -304,6 +304,7 @@ def check_bench(cfg: DictConfig) -> None:
     at_least(cfg, "bench.batch_size", 2, "contrastive views need negatives")
     at_least(cfg, "bench.steps", 1)
     at_least(cfg, "bench.warmup", 0)
+    at_least(cfg, "bench.profile", 0)
     unknown = [m for m in b.modes if m not in BENCH_MODES]
     if unknown or not b.modes:
         raise UserError(f"bench.modes={list(b.modes)}: choose one or more of {', '.join(BENCH_MODES)}")

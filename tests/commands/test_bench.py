@@ -32,6 +32,29 @@ def test_bench_times_every_mode_and_writes_bench_json(vmk, tmp_path):
     assert "images/s" in out and str(tmp_path / "bench.json") in out.replace("\n", "")
 
 
+def test_profile_writes_each_modes_operator_table_after_its_timed_steps(vmk, tmp_path):
+    code, _, err = vmk("bench", "bench.shape=3x8x8", "bench.modes=[reference,alternating]", *TINY, "bench.profile=2",
+                       f"hydra.run.dir={tmp_path}")
+    assert code == 0, err[-3000:]
+    record = json.loads((tmp_path / "bench.json").read_text())
+    assert record["profile_steps"] == 2
+    for mode in ("reference", "alternating"):
+        table = (tmp_path / f"profile-{mode}.txt").read_text()
+        assert record["modes"][mode]["profile"] == str(tmp_path / f"profile-{mode}.txt")
+        assert table.startswith("# 2 steps after the timed ones, sorted by self_cpu_time_total")
+        assert "aten::convolution_backward" in table  # the profiled steps trained: a real operator table
+    # Exactly the 2 steps after the timed ones: the viewmaker's Adam and the encoder's SGD each stepped twice.
+    calls = {line.split()[0]: int(line.split()[-1]) for line in (tmp_path / "profile-alternating.txt").read_text().splitlines()
+             if line.strip().startswith("Optimizer.step")}
+    assert calls == {"Optimizer.step#Adam.step": 2, "Optimizer.step#SGD.step": 2}
+
+
+def test_without_profile_no_table_is_written(vmk, tmp_path):
+    code, _, err = vmk("bench", "bench.shape=3x8x8", "bench.modes=[encoder]", *TINY, f"hydra.run.dir={tmp_path}")
+    assert code == 0, err[-3000:]
+    assert not list(tmp_path.glob("profile-*")) and "profile" not in json.loads((tmp_path / "bench.json").read_text())["modes"]["encoder"]
+
+
 def test_compiled_modes_report_their_compile_time(vmk, tmp_path, monkeypatch):
     from viewmaker_cli.core import compile as compiling
 
@@ -70,7 +93,7 @@ def test_a_bad_setting_ends_in_one_line_and_exit_2(vmk, tmp_path):
     ("bench.shape=3x0x8", "bench.shape"), ("bench.shape=cifar", "bench.shape"), ("bench.batch_size=1", "bench.batch_size"),
     ("bench.steps=0", "bench.steps"), ("bench.compile=sometimes", "bench.compile"), ("bench.precision=fp8", "bench.precision"),
     ("bench.modes=[]", "bench.modes"), ("budget=0", "budget"), ("model.arch=vit", "model.arch"),
-    ("views.norm=l3", "views.norm"), ("bench.size=huge", "bench.size"),
+    ("views.norm=l3", "views.norm"), ("bench.size=huge", "bench.size"), ("bench.profile=-1", "bench.profile"),
 ])
 def test_every_bad_setting_is_named(override, key):
     from hydra import compose, initialize_config_dir

@@ -29,6 +29,8 @@ def test_the_cpu_rehearsal_runs_every_step_and_writes_the_summary(tmp_path):
     results = json.loads((tmp_path / "out" / "fashion_mnist" / "results.json").read_text())
     assert results["config"]["data"]["name"] == "fashion_mnist" and results["data"]["train"] == 512  # the IDX files it wrote
     assert json.loads((tmp_path / "out" / "bench-256" / "bench.json").read_text())["modes"]["alternating"]["images_per_s"] > 0
+    assert "Operator tables (1 steps each" in summary  # the profile the GPU run brings back for each mode
+    assert "aten::" in (tmp_path / "out" / "bench-256" / "profile-alternating.txt").read_text()
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="with a GPU this would start the real run")

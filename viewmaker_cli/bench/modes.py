@@ -12,12 +12,14 @@ import copy
 import gc
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable
 
 import lightning as L
 import torch
 from torch import Tensor
 
+from viewmaker_cli.bench import profile
 from viewmaker_cli.bench.reference import build_reference, reference_step
 from viewmaker_cli.core.compile import compile_enabled, compile_module, is_compiled
 from viewmaker_cli.core.device import optimizer_flags
@@ -51,6 +53,11 @@ class Setup:
     precision: str  # for vmk's modes and the ceiling; the reference is always fp32
     warmup: int
     steps: int
+    profile: int = 0  # steps profiled after the timed ones (bench.profile)
+    out: Path | None = None  # where profile-<mode>.txt goes
+
+    def profile_path(self, mode: str) -> Path:
+        return (self.out or Path.cwd()) / f"profile-{mode}.txt"
 
     @property
     def batch_size(self) -> int:
@@ -79,15 +86,22 @@ def _summary(setup: Setup, first: float, start: float, end: float, compiled: boo
     }
 
 
-def _time_loop(setup: Setup, step: Callable[[int], object], compiled: bool | None) -> dict:
+def _time_loop(setup: Setup, mode: str, step: Callable[[int], object], compiled: bool | None) -> dict:
     first = _clock(setup.device)
     for k in range(setup.warmup):
         step(k)
     start = _clock(setup.device)
-    for k in range(setup.warmup, setup.warmup + setup.steps):
+    total = setup.warmup + setup.steps
+    for k in range(setup.warmup, total):
         step(k)
     end = _clock(setup.device)
-    return _summary(setup, first, start, end, compiled)
+    result = _summary(setup, first, start, end, compiled)
+    if setup.profile:
+        profiler = profile.start(setup.device)
+        for k in range(total, total + setup.profile):
+            step(k)
+        result["profile"] = profile.stop_and_write(profiler, setup.device, setup.profile_path(mode), setup.profile)
+    return result
 
 
 def _batch(setup: Setup, k: int) -> Tensor:
@@ -104,7 +118,7 @@ def run_reference(setup: Setup) -> dict:
     encoder = build_encoder(cfg, channels, dims).to(setup.device)
     _, viewmaker = build_views(cfg, channels, dims, setup.meta)
     model = build_reference(encoder, viewmaker.to(setup.device), setup.normalizer.to(setup.device), cfg)
-    return _time_loop(setup, lambda k: reference_step(model, _batch(setup, k)), compiled=False)
+    return _time_loop(setup, "reference", lambda k: reference_step(model, _batch(setup, k)), compiled=False)
 
 
 def run_encoder(setup: Setup) -> dict:
@@ -130,18 +144,21 @@ def run_encoder(setup: Setup) -> dict:
         loss.backward()
         opt.step()
 
-    result = _time_loop(setup, step, compiled)
+    result = _time_loop(setup, "encoder", step, compiled)
     result["compiled"] = compiled and is_compiled(encoder)
     return result
 
 
 class _StepTimer(L.Callback):
     """The clock before the first batch, before the first timed batch and after the last: a timed step is
-    a whole turn of the loop, making its batch included (as in the plain loops' `step(k)`)."""
+    a whole turn of the loop, making its batch included (as in the plain loops' `step(k)`). Then, with
+    bench.profile, that many more steps under the profiler."""
 
-    def __init__(self, device: torch.device, warmup: int, total: int):
-        self.device, self.warmup, self.total = device, warmup, total
+    def __init__(self, setup: Setup, mode: str, total: int):
+        self.setup, self.mode = setup, mode
+        self.device, self.warmup, self.total = setup.device, setup.warmup, total
         self.first = self.start = self.end = None
+        self.profiler = self.profile = None
 
     def on_train_start(self, trainer, module) -> None:
         self.first = _clock(self.device)
@@ -153,18 +170,24 @@ class _StepTimer(L.Callback):
             self.start = _clock(self.device)
         if trainer.global_step == self.total:
             self.end = _clock(self.device)
+            if self.setup.profile:
+                self.profiler = profile.start(self.device)
+        if self.profiler is not None and trainer.global_step == self.total + self.setup.profile:
+            self.profile = profile.stop_and_write(self.profiler, self.device, self.setup.profile_path(self.mode),
+                                                  self.setup.profile)
+            self.profiler = None
 
 
-def run_vmk(setup: Setup, views: str, update: str) -> dict:
+def run_vmk(setup: Setup, mode: str, views: str, update: str) -> dict:
     """vmk's own training step, through a Lightning fit of the module `vmk pretrain` trains."""
     cfg = copy.deepcopy(setup.cfg)
     cfg["views"]["name"], cfg["views"]["update"] = views, update
     system = PretrainSystem(cfg, setup.data, setup.normalizer, meta=setup.meta)
     batches = StoredBatches(setup.data, setup.batch_size, cfg["seed"])  # the data is on the device already
     total = setup.warmup + setup.steps
-    timer = _StepTimer(setup.device, setup.warmup, total)
+    timer = _StepTimer(setup, mode, total)
     trainer = L.Trainer(
-        max_steps=total, max_epochs=-1, precision=setup.precision, devices=1,
+        max_steps=total + setup.profile, max_epochs=-1, precision=setup.precision, devices=1,
         accelerator="cuda" if setup.device.type == "cuda" else "cpu", benchmark=setup.device.type == "cuda",
         logger=False, enable_checkpointing=False, enable_progress_bar=False, enable_model_summary=False,
         num_sanity_val_steps=0, callbacks=[timer],
@@ -174,7 +197,10 @@ def run_vmk(setup: Setup, views: str, update: str) -> dict:
     compiled = compile_enabled(cfg["trainer"]["compile"], setup.device)
     if compiled:  # a fallback at the first call leaves the module eager
         compiled = all(is_compiled(m) for m in (system.encoder, system.viewmaker) if m is not None)
-    return _summary(setup, timer.first, timer.start, timer.end, compiled)
+    result = _summary(setup, timer.first, timer.start, timer.end, compiled)
+    if timer.profile:
+        result["profile"] = timer.profile
+    return result
 
 
 def run_mode(setup: Setup, mode: str) -> dict:
@@ -195,4 +221,4 @@ def run_mode(setup: Setup, mode: str) -> dict:
         return run_reference(setup)
     if mode == "encoder":
         return run_encoder(setup)
-    return run_vmk(setup, views, update)
+    return run_vmk(setup, mode, views, update)

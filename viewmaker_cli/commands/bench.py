@@ -120,8 +120,9 @@ def run(cfg: DictConfig) -> dict:
     data = random_data(shape, modality, b.batch_size, b.warmup + b.steps, device, cfg.seed)
     if device.type == "cuda":
         torch.backends.cudnn.benchmark = True  # fixed shapes; the authors' runs had it on (reference §7.23)
+    out = Path(HydraConfig.get().runtime.output_dir)
     setup = Setup(config, data, make_normalizer(data, modality), SPEECH_META if modality == "audio" else {},
-                  device, precision, b.warmup, b.steps)
+                  device, precision, b.warmup, b.steps, b.profile, out)
     # A mode these inputs cannot have (expert views of a raw series) fails now, not after timing the others.
     for mode in dict.fromkeys(b.modes):
         if MODES[mode][0] == "expert":
@@ -144,6 +145,7 @@ def run(cfg: DictConfig) -> dict:
         "size": size_note or "as configured",
         "steps": b.steps,
         "warmup": b.warmup,
+        "profile_steps": b.profile,
         "precision": precision,
         "compile": {"setting": b.compile, "enabled": compile_enabled(b.compile, device)},
         "model": config["model"],
@@ -153,7 +155,7 @@ def run(cfg: DictConfig) -> dict:
         "modes": modes,
         "wall_s": round(time.perf_counter() - start, 2),
     }
-    path = Path(HydraConfig.get().runtime.output_dir) / BENCH_FILE
+    path = out / BENCH_FILE
     atomic_write_text(path, json.dumps(record, indent=2) + "\n")
     print_table(record, path)
     return record
