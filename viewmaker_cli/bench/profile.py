@@ -24,7 +24,7 @@ def stop_and_write(profiler: profile, device: torch.device, path: Path, steps: i
     if device.type == "cuda":
         torch.cuda.synchronize(device)
     profiler.__exit__(None, None, None)
-    sort = "self_cuda_time_total" if device.type == "cuda" else "self_cpu_time_total"
+    sort = "self_device_time_total" if device.type == "cuda" else "self_cpu_time_total"
     table = profiler.key_averages().table(sort_by=sort, row_limit=ROWS)
     path.write_text(f"# {steps} steps after the timed ones, sorted by {sort}\n{table}\n")
     return str(path)
