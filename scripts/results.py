@@ -42,9 +42,10 @@ def sweep(vmk: str, modality: str, seeds: str, extra: list[str], out: Path) -> t
             *extra, f"hydra.sweep.dir={folder}", "hydra/launcher=basic"]
     command = "vmk " + " ".join(a for a in args if not a.startswith("hydra.sweep.dir"))
     record = folder / "sweep.json"
-    if record.is_file() and json.loads(record.read_text())["command"] == command:
+    finished = json.loads(record.read_text()) if record.is_file() else {}
+    if finished.get("command") == command:
         print(f"results: {modality}: reusing the finished sweep in {folder}")
-        return command, json.loads(record.read_text())["seconds"]
+        return command, finished["seconds"]
     if folder.exists():  # an unfinished or different sweep: kept aside, as vmk refuses to write into its runs
         folder.rename(folder.with_name(f"{modality}.earlier-{time.time_ns()}"))
     start = time.perf_counter()

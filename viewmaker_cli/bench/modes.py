@@ -53,11 +53,11 @@ class Setup:
     precision: str  # for vmk's modes and the ceiling; the reference is always fp32
     warmup: int
     steps: int
+    out: Path  # the run dir: where profile-<mode>.txt goes
     profile: int = 0  # steps profiled after the timed ones (bench.profile)
-    out: Path | None = None  # where profile-<mode>.txt goes
 
     def profile_path(self, mode: str) -> Path:
-        return (self.out or Path.cwd()) / f"profile-{mode}.txt"
+        return self.out / f"profile-{mode}.txt"
 
     @property
     def batch_size(self) -> int:
@@ -158,7 +158,7 @@ class _StepTimer(L.Callback):
         self.setup, self.mode = setup, mode
         self.device, self.warmup, self.total = setup.device, setup.warmup, total
         self.first = self.start = self.end = None
-        self.profiler = self.profile = None
+        self.profiler = self.profile_file = None
 
     def on_train_start(self, trainer, module) -> None:
         self.first = _clock(self.device)
@@ -173,7 +173,7 @@ class _StepTimer(L.Callback):
             if self.setup.profile:
                 self.profiler = profile.start(self.device)
         if self.profiler is not None and trainer.global_step == self.total + self.setup.profile:
-            self.profile = profile.stop_and_write(self.profiler, self.device, self.setup.profile_path(self.mode),
+            self.profile_file = profile.stop_and_write(self.profiler, self.device, self.setup.profile_path(self.mode),
                                                   self.setup.profile)
             self.profiler = None
 
@@ -198,8 +198,8 @@ def run_vmk(setup: Setup, mode: str, views: str, update: str) -> dict:
     if compiled:  # a fallback at the first call leaves the module eager
         compiled = all(is_compiled(m) for m in (system.encoder, system.viewmaker) if m is not None)
     result = _summary(setup, timer.first, timer.start, timer.end, compiled)
-    if timer.profile:
-        result["profile"] = timer.profile
+    if timer.profile_file:
+        result["profile"] = timer.profile_file
     return result
 
 

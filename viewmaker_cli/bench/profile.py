@@ -9,13 +9,15 @@ from pathlib import Path
 import torch
 from torch.profiler import ProfilerActivity, profile
 
+from viewmaker_cli.core.atomic import atomic_write_text
+
 ROWS = 40
 
 
 def start(device: torch.device) -> profile:
     activities = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if device.type == "cuda" else [])
     profiler = profile(activities=activities, record_shapes=True)
-    profiler.__enter__()
+    profiler.start()
     return profiler
 
 
@@ -23,8 +25,8 @@ def stop_and_write(profiler: profile, device: torch.device, path: Path, steps: i
     """Stop `profiler` after the device finished its work; write its table to `path`; return the path."""
     if device.type == "cuda":
         torch.cuda.synchronize(device)
-    profiler.__exit__(None, None, None)
+    profiler.stop()
     sort = "self_device_time_total" if device.type == "cuda" else "self_cpu_time_total"
     table = profiler.key_averages().table(sort_by=sort, row_limit=ROWS)
-    path.write_text(f"# {steps} steps after the timed ones, sorted by {sort}\n{table}\n")
+    atomic_write_text(path, f"# {steps} steps after the timed ones, sorted by {sort}\n{table}\n")
     return str(path)

@@ -122,7 +122,7 @@ def run(cfg: DictConfig) -> dict:
         torch.backends.cudnn.benchmark = True  # fixed shapes; the authors' runs had it on (reference §7.23)
     out = Path(HydraConfig.get().runtime.output_dir)
     setup = Setup(config, data, make_normalizer(data, modality), SPEECH_META if modality == "audio" else {},
-                  device, precision, b.warmup, b.steps, b.profile, out)
+                  device, precision, b.warmup, b.steps, out=out, profile=b.profile)
     # A mode these inputs cannot have (expert views of a raw series) fails now, not after timing the others.
     for mode in dict.fromkeys(b.modes):
         if MODES[mode][0] == "expert":
