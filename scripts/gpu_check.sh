@@ -32,13 +32,15 @@ start=$(date +%s)
 commands="$out/commands.txt"
 : > "$commands"
 
-run() {  # run and record a vmk command line
+failed=0
+run() {  # run and record a vmk command line; after a failed step the next ones still run, after a signal none
     echo "vmk $*" >> "$commands"
-    "$vmk" "$@"
+    "$vmk" "$@" || { failed=$?; echo "(exit $failed)" >> "$commands"; [ "$failed" -lt 128 ] || exit "$failed"; }
 }
 
 summarize() {  # the summary of whatever finished: runs on exit, also when a step failed or was cut short
     status=$?
+    [ "$status" -ne 0 ] || status=$failed
     "$python" - "$out" "$mode" $(( $(date +%s) - start )) "$status" <<'PY'
 import json
 import sys
@@ -55,7 +57,7 @@ lines += [f"- wall: {wall} s", f"- finished: {'yes' if status == 0 else f'NO (ex
 for path in benches:
     b = json.loads(path.read_text())
     lines += [f"## vmk bench, batch {b['batch_size']}, shape {'x'.join(map(str, b['shape']))}, "
-              f"compile {b['compile']['enabled']}, {b['precision']}", "",
+              f"compile {b['compile']['enabled']} ({b['compile'].get('mode', 'default')}), {b['precision']}", "",
               "| mode | img/s | × reference | step ms | compile s | target |", "|---|---|---|---|---|---|"]
     for mode_name, r in b["modes"].items():
         target = ""

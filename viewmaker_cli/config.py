@@ -133,6 +133,9 @@ class TrainerConfig:
     # torch.compile the encoder and the viewmaker: auto = on for CUDA, off on the CPU; true | false.
     # A failed compile warns in one line and trains eagerly.
     compile: Any = "auto"
+    # torch.compile's mode: reduce-overhead (CUDA graphs: one launch per compiled graph) | default |
+    # max-autotune | max-autotune-no-cudagraphs.
+    compile_mode: str = "reduce-overhead"
     log_every_n_steps: int = 50
     # Originals beside views in TensorBoard every N steps (0 disables).
     image_every_n_steps: int = 500
@@ -316,6 +319,7 @@ class BenchSettings:
         default_factory=lambda: ["reference", "alternating", "simultaneous", "expert", "noise", "encoder"]
     )
     compile: Any = "auto"  # as trainer.compile, for vmk's modes and the encoder (never the reference)
+    compile_mode: str = "reduce-overhead"  # as trainer.compile_mode
     precision: Optional[str] = None  # None: bf16-mixed on CUDA, 32-true on CPU (the reference: fp32)
     device: str = "auto"  # auto | cpu | cuda
     # N > 0: N more steps per mode under torch.profiler after the timed ones; profile-<mode>.txt in the run dir

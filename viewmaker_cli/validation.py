@@ -28,6 +28,7 @@ FEATURE_LAYERS = ("pooled", "prepool")  # models/resnet.py
 PROBE_KINDS = ("linear", "paper", "knn")  # evaluation/kinds.py
 NORMS = ("l1", "l2", "linf")  # views/viewmaker.py
 COMPILE_SETTINGS = ("auto", True, False)  # core/compile.py
+COMPILE_MODES = ("reduce-overhead", "default", "max-autotune", "max-autotune-no-cudagraphs")  # core/compile.py
 SEVERITIES = (1, 2, 3, 4, 5)  # evaluation/corruptions
 BENCH_MODES = ("reference", "alternating", "simultaneous", "expert", "noise", "encoder")  # bench/modes.py
 BENCH_SHAPES = ("image", "speech", "sensor")  # commands/bench.py
@@ -48,6 +49,7 @@ SUPPORTED = {
     "probe.kind": PROBE_KINDS,
     "trainer.strategy": ("auto", "ddp"),
     "trainer.compile": COMPILE_SETTINGS,
+    "trainer.compile_mode": COMPILE_MODES,
     "modality.name": MODALITIES,
     "modality.normalize": ("after", "before"),
 }
@@ -310,6 +312,7 @@ def check_bench(cfg: DictConfig) -> None:
         raise UserError(f"bench.modes={list(b.modes)}: choose one or more of {', '.join(BENCH_MODES)}")
     choice(cfg, "bench.size", ("auto", "quickstart", "full"))  # bench/sizes.py
     choice(cfg, "bench.compile", COMPILE_SETTINGS)
+    choice(cfg, "bench.compile_mode", COMPILE_MODES)
     if b.precision is not None:
         choice(cfg, "bench.precision", ("32-true", "bf16-mixed"))
     choice(cfg, "bench.device", DEVICES)

@@ -18,7 +18,7 @@ def test_bench_times_every_mode_and_writes_bench_json(vmk, tmp_path):
     assert record["device"]["type"] == "cpu" and record["device"]["name"]
     assert record["versions"]["torch"] and record["shape"] == [3, 16, 16] and record["modality"] == "image"
     assert (record["batch_size"], record["steps"], record["warmup"]) == (8, 2, 1)
-    assert record["precision"] == "32-true" and record["compile"] == {"setting": False, "enabled": False}
+    assert record["precision"] == "32-true" and record["compile"] == {"setting": False, "enabled": False, "mode": "reduce-overhead"}
     assert record["model"]["arch"] == "resnet18_small" and record["model"]["width"] == 4
     assert list(record["modes"]) == list(MODES)
     for mode, r in record["modes"].items():
@@ -64,7 +64,7 @@ def test_compiled_modes_report_their_compile_time(vmk, tmp_path, monkeypatch):
                        "bench.compile=true", f"hydra.run.dir={tmp_path}")
     assert code == 0, err[-3000:]
     record = json.loads((tmp_path / "bench.json").read_text())
-    assert record["compile"] == {"setting": True, "enabled": True} and graphs
+    assert record["compile"] == {"setting": True, "enabled": True, "mode": "reduce-overhead"} and graphs
     modes = record["modes"]
     assert modes["reference"]["compiled"] is False and modes["reference"]["compile_s"] is None  # always eager
     for mode in ("alternating", "encoder"):

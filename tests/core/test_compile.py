@@ -55,3 +55,27 @@ def test_only_the_first_calls_shape_runs_compiled(monkeypatch):
     assert torch.equal(net(few), net._call_impl(few)) and len(graphs) == 1, "a view grid's batch must not recompile"
     net(batch)
     assert len(graphs) == 1 and compiling.is_compiled(net)
+
+
+def test_the_compile_mode_reaches_torch_compile_and_a_bad_one_is_refused(monkeypatch):
+    modes = []
+    monkeypatch.setattr(compiling, "BACKEND", "inductor")
+    monkeypatch.setattr(torch, "compile", lambda fn, **kw: modes.append(kw["mode"]) or fn)
+    for mode in compiling.COMPILE_MODES:
+        assert compiling.compile_module(Tiny(), "tiny", mode)
+    assert modes == list(compiling.COMPILE_MODES)
+    with pytest.raises(UserError, match="trainer.compile_mode=fast"):
+        compiling.compile_module(Tiny(), "tiny", "fast")
+
+
+def test_a_step_is_marked_for_cuda_graphs_only_where_a_network_replays_them(monkeypatch):
+    marks = []
+    monkeypatch.setattr(torch.compiler, "cudagraph_mark_step_begin", lambda: marks.append(1))
+    monkeypatch.setattr(torch, "compile", lambda fn, **kw: fn)
+    eager, plain, graphs = Tiny(), Tiny(), Tiny()
+    compiling.compile_module(plain, "plain", "default")
+    compiling.compile_module(graphs, "graphs", "reduce-overhead")
+    compiling.mark_step_begin(eager, None, plain)
+    assert marks == []
+    compiling.mark_step_begin(eager, None, graphs)
+    assert marks == [1]

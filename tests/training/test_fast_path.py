@@ -13,7 +13,7 @@ from viewmaker_cli.models.encoder import Normalizer
 from viewmaker_cli.training.module import PretrainSystem
 
 
-def tiny_config(compile_setting) -> dict:
+def tiny_config(compile_setting, compile_mode: str = "default") -> dict:
     return {
         "budget": 0.05, "seed": 0,
         "modality": {"name": "image", "clamp": True, "normalize": "after"},
@@ -23,14 +23,14 @@ def tiny_config(compile_setting) -> dict:
                   "update": "simultaneous"},
         "objective": {"name": "simclr", "temperature": 0.07, "symmetric": False},
         "optim": {"lr": 0.03, "momentum": 0.9, "weight_decay": 1e-4},
-        "trainer": {"log_every_n_steps": 1, "compile": compile_setting},
+        "trainer": {"log_every_n_steps": 1, "compile": compile_setting, "compile_mode": compile_mode},
     }
 
 
-def fit(compile_setting, steps: int = 2) -> PretrainSystem:
+def fit(compile_setting, steps: int = 2, compile_mode: str = "default") -> PretrainSystem:
     torch.manual_seed(0)
     x = (torch.rand(16, 3, 8, 8) * 255).to(torch.uint8)
-    system = PretrainSystem(tiny_config(compile_setting), x, Normalizer.identity(3))
+    system = PretrainSystem(tiny_config(compile_setting, compile_mode), x, Normalizer.identity(3))
     trainer = L.Trainer(max_steps=steps, logger=False, enable_checkpointing=False, enable_progress_bar=False,
                         enable_model_summary=False, accelerator="cpu", devices=1)
     trainer.fit(system, train_dataloaders=StoredBatches(x, 8, seed=0))
@@ -54,6 +54,25 @@ def test_compiled_training_matches_eager_training(monkeypatch):
     assert compiled.state_dict().keys() == eager.state_dict().keys()  # checkpoints keep their keys
     for (name, a), b in zip(compiled.state_dict().items(), eager.state_dict().values()):
         assert torch.allclose(a, b, atol=1e-6), name
+
+
+def test_with_cuda_graphs_each_training_step_is_marked_once_before_its_first_compiled_call(monkeypatch):
+    calls = []
+    monkeypatch.setattr(torch.compiler, "cudagraph_mark_step_begin", lambda: calls.append("mark"))
+
+    def tracing_backend(gm, example_inputs):
+        def run(*args):
+            calls.append("graph")
+            return gm.forward(*args)
+        return run
+
+    monkeypatch.setattr(compiling, "BACKEND", tracing_backend)
+    torch._dynamo.reset()
+    system = fit(True, steps=3, compile_mode="reduce-overhead")
+    assert system.encoder._compiled_call_impl.mode == "reduce-overhead"
+    steps = "".join("|" if c == "mark" else "g" for c in calls).split("|")
+    assert steps[0] == "" and len(steps) == 4, "one mark per step, before any graph of the step runs"
+    assert all(steps[1:]), "every step ran compiled graphs"
 
 
 def test_a_failing_compile_warns_once_per_network_and_trains_eagerly(monkeypatch, caplog):
@@ -86,3 +105,6 @@ def test_optimisers_use_fused_kernels_on_cuda_and_foreach_elsewhere():
 def test_a_bad_trainer_compile_value_is_one_line_and_exit_2(vmk, tmp_path):
     code, _, err = vmk("pretrain", "trainer.compile=sometimes", f"hydra.run.dir={tmp_path}")
     assert code == 2 and "trainer.compile=sometimes" in err and len(err.strip().splitlines()) == 1
+    code, _, err = vmk("pretrain", "trainer.compile_mode=fast", f"hydra.run.dir={tmp_path}/mode")
+    assert code == 2 and "trainer.compile_mode=fast" in err and "reduce-overhead" in err
+    assert len(err.strip().splitlines()) == 1

@@ -183,7 +183,7 @@ def test_the_allowed_values_restated_without_torch_equal_the_originals():
 
     from viewmaker_cli.bench.modes import MODES
     from viewmaker_cli.commands.bench import SHAPES
-    from viewmaker_cli.core.compile import COMPILE_SETTINGS
+    from viewmaker_cli.core.compile import COMPILE_MODES, COMPILE_SETTINGS
     from viewmaker_cli.evaluation.corruptions import SEVERITIES
     from viewmaker_cli.evaluation.kinds import KINDS
     from viewmaker_cli.models.encoder import ARCHS
@@ -198,6 +198,7 @@ def test_the_allowed_values_restated_without_torch_equal_the_originals():
     assert validation.ARCHS == tuple(ARCHS) and validation.FEATURE_LAYERS == FEATURE_LAYERS
     assert validation.PROBE_KINDS == KINDS and validation.NORMS == NORMS
     assert validation.COMPILE_SETTINGS == COMPILE_SETTINGS and validation.SEVERITIES == tuple(SEVERITIES)
+    assert validation.COMPILE_MODES == COMPILE_MODES
     assert validation.BENCH_MODES == tuple(MODES) and validation.BENCH_SHAPES == tuple(SHAPES)
     assert validation.EXPERT_SETS == EXPERT_SETS
     assert set(validation.ACCELERATORS) == {"auto", "gpu", *AcceleratorRegistry.available_accelerators()}

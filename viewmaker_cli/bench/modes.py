@@ -21,7 +21,7 @@ from torch import Tensor
 
 from viewmaker_cli.bench import profile
 from viewmaker_cli.bench.reference import build_reference, reference_step
-from viewmaker_cli.core.compile import compile_enabled, compile_module, is_compiled
+from viewmaker_cli.core.compile import compile_enabled, compile_module, is_compiled, mark_step_begin
 from viewmaker_cli.core.device import optimizer_flags
 from viewmaker_cli.data.batches import StoredBatches
 from viewmaker_cli.data.splits import model_space
@@ -131,13 +131,15 @@ def run_encoder(setup: Setup) -> dict:
     if setup.device.type == "cuda" and dims == 2:
         encoder = encoder.to(memory_format=torch.channels_last)
         x1, x2 = (v.contiguous(memory_format=torch.channels_last) for v in (x1, x2))
-    compiled = compile_enabled(setup.cfg["trainer"]["compile"], setup.device) and compile_module(encoder, "encoder")
+    t = setup.cfg["trainer"]
+    compiled = compile_enabled(t["compile"], setup.device) and compile_module(encoder, "encoder", t["compile_mode"])
     o = setup.cfg["optim"]
     opt = torch.optim.SGD(encoder.parameters(), lr=o["lr"], momentum=o["momentum"], weight_decay=o["weight_decay"],
                           **optimizer_flags(setup.device))
     bf16 = setup.precision.startswith("bf16")
 
     def step(k: int) -> None:
+        mark_step_begin(encoder)
         with torch.autocast(setup.device.type, dtype=torch.bfloat16, enabled=bf16):
             loss = simclr_loss(encoder(x1), encoder(x2), setup.cfg["objective"]["temperature"])
         opt.zero_grad(set_to_none=True)

@@ -65,7 +65,7 @@ def pretrain_config(cfg: DictConfig, modality: str, arch: str) -> dict:
     base["views"] = OmegaConf.to_container(cfg.views)
     base["optim"] = OmegaConf.to_container(cfg.optim)
     base["data"].update(name="bench", batch_size=cfg.bench.batch_size)
-    base["trainer"].update(compile=cfg.bench.compile, log_every_n_steps=10**9, image_every_n_steps=0)
+    base["trainer"].update(compile=cfg.bench.compile, compile_mode=cfg.bench.compile_mode, log_every_n_steps=10**9, image_every_n_steps=0)
     return base
 
 
@@ -147,7 +147,7 @@ def run(cfg: DictConfig) -> dict:
         "warmup": b.warmup,
         "profile_steps": b.profile,
         "precision": precision,
-        "compile": {"setting": b.compile, "enabled": compile_enabled(b.compile, device)},
+        "compile": {"setting": b.compile, "enabled": compile_enabled(b.compile, device), "mode": b.compile_mode},
         "model": config["model"],
         "views": {k: config["views"][k] for k in ("width", "num_res_blocks")},
         "budget": cfg.budget,
@@ -185,7 +185,7 @@ def print_table(record: dict, path: Path) -> None:
                       fmt(r["peak_memory_mib"], ",.0f"), fmt(r["warmup_s"], ".2f"), fmt(r["compile_s"], ".1f"))
     console = Console()
     console.print(table)
-    compiled = "on" if record["compile"]["enabled"] else "off"
+    compiled = f"on ({record['compile']['mode']})" if record["compile"]["enabled"] else "off"
     console.print(
         f"precision {record['precision']} (reference: fp32 eager NCHW), torch.compile {compiled}, "
         f"{record['warmup']} warm-up + {record['steps']} timed steps per mode, torch {record['versions']['torch']}"

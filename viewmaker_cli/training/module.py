@@ -29,7 +29,7 @@ import torch
 from torch import Tensor
 
 from viewmaker_cli.core import dist
-from viewmaker_cli.core.compile import compile_enabled, compile_module
+from viewmaker_cli.core.compile import compile_enabled, compile_module, mark_step_begin
 from viewmaker_cli.core.device import optimizer_flags
 from viewmaker_cli.core.ema import ema_update
 from viewmaker_cli.errors import UserError
@@ -173,7 +173,7 @@ class PretrainSystem(L.LightningModule):
         if compile_enabled(self.cfg["trainer"].get("compile", "auto"), self.device):  # after channels_last
             for name in ("encoder", "viewmaker"):
                 if getattr(self, name) is not None:
-                    compile_module(getattr(self, name), name)
+                    compile_module(getattr(self, name), name, self.cfg["trainer"].get("compile_mode", "default"))
 
     # -- training --------------------------------------------------------------------------------------
     def on_after_batch_transfer(self, batch: tuple[Tensor, Tensor | None], dataloader_idx: int):
@@ -186,6 +186,7 @@ class PretrainSystem(L.LightningModule):
     def training_step(self, batch: tuple[Tensor, Tensor | None], batch_idx: int) -> None:
         """Batch `self.global_step` of the run (data/batches.py): its inputs and their dataset indices."""
         x, index = batch
+        mark_step_begin(self.encoder, self.viewmaker)
         encoder_opt, viewmaker_opt = self._optimizers()
         if self.viewmaker_frozen():
             viewmaker_opt = None
