@@ -4,6 +4,7 @@ fallback itself and the kernels' equivalence are tested in tests/core."""
 import logging
 
 import lightning as L
+import pytest
 import torch
 
 from viewmaker_cli.core import compile as compiling
@@ -13,13 +14,13 @@ from viewmaker_cli.models.encoder import Normalizer
 from viewmaker_cli.training.module import PretrainSystem
 
 
-def tiny_config(compile_setting, compile_mode: str = "default") -> dict:
+def tiny_config(compile_setting, compile_mode: str = "default", views: str = "learned") -> dict:
     return {
         "budget": 0.05, "seed": 0,
         "modality": {"name": "image", "clamp": True, "normalize": "after"},
         "data": {"batch_size": 8},
         "model": {"arch": "resnet18_small", "width": 4, "embedding_dim": 16},
-        "views": {"name": "learned", "width": 4, "num_res_blocks": 1, "lr": 1e-3, "loss_weight": 1.0,
+        "views": {"name": views, "expert": "simclr", "width": 4, "num_res_blocks": 1, "lr": 1e-3, "loss_weight": 1.0,
                   "update": "simultaneous"},
         "objective": {"name": "simclr", "temperature": 0.07, "symmetric": False},
         "optim": {"lr": 0.03, "momentum": 0.9, "weight_decay": 1e-4},
@@ -27,10 +28,10 @@ def tiny_config(compile_setting, compile_mode: str = "default") -> dict:
     }
 
 
-def fit(compile_setting, steps: int = 2, compile_mode: str = "default") -> PretrainSystem:
+def fit(compile_setting, steps: int = 2, compile_mode: str = "default", views: str = "learned") -> PretrainSystem:
     torch.manual_seed(0)
     x = (torch.rand(16, 3, 8, 8) * 255).to(torch.uint8)
-    system = PretrainSystem(tiny_config(compile_setting, compile_mode), x, Normalizer.identity(3))
+    system = PretrainSystem(tiny_config(compile_setting, compile_mode, views), x, Normalizer.identity(3))
     trainer = L.Trainer(max_steps=steps, logger=False, enable_checkpointing=False, enable_progress_bar=False,
                         enable_model_summary=False, accelerator="cpu", devices=1)
     trainer.fit(system, train_dataloaders=StoredBatches(x, 8, seed=0))
@@ -38,7 +39,8 @@ def fit(compile_setting, steps: int = 2, compile_mode: str = "default") -> Pretr
     return system
 
 
-def test_compiled_training_matches_eager_training(monkeypatch):
+@pytest.mark.parametrize("views", ["learned", "combined", "expert", "noise"])
+def test_compiled_training_matches_eager_training(views, monkeypatch):
     graphs = []
 
     def tracing_backend(gm, example_inputs):  # Dynamo's graph, run as is: no code generation on the CPU
@@ -47,10 +49,13 @@ def test_compiled_training_matches_eager_training(monkeypatch):
 
     monkeypatch.setattr(compiling, "BACKEND", tracing_backend)
     torch._dynamo.reset()  # graphs from other tests in this process must not stand in for these
-    compiled, eager = fit(True), fit(False)
+    compiled, eager = fit(True, views=views), fit(False, views=views)
     assert graphs, "nothing was compiled"
-    assert compiling.is_compiled(compiled.encoder) and compiling.is_compiled(compiled.viewmaker)
-    assert not compiling.is_compiled(eager.encoder)
+    parts = {"learned": ["encoder", "viewmaker"], "combined": ["encoder", "viewmaker", "expert views"],
+             "expert": ["encoder", "views"], "noise": ["encoder", "views"]}[views]
+    assert sorted(compiled.compiled_parts()) == sorted(parts)
+    assert all(compiling.is_compiled(m) for m in compiled.compiled_parts().values())
+    assert not any(compiling.is_compiled(m) for m in eager.compiled_parts().values())
     assert compiled.state_dict().keys() == eager.state_dict().keys()  # checkpoints keep their keys
     for (name, a), b in zip(compiled.state_dict().items(), eager.state_dict().values()):
         assert torch.allclose(a, b, atol=1e-6), name

@@ -16,6 +16,8 @@ from viewmaker_cli.models.encoder import Normalizer
 from viewmaker_cli.objectives.table import OBJECTIVES, build_objective
 from viewmaker_cli.training.module import PretrainSystem
 from viewmaker_cli.views import Viewmaker
+from viewmaker_cli.views.families import expert_views
+from viewmaker_cli.views.noise import NoiseViews
 
 # Calls that copy a tensor's value to the host (a sync on CUDA), or whose output shape depends on values.
 HOST_READS = {"item", "tolist", "numpy", "cpu", "__bool__", "__int__", "__float__", "__index__", "nonzero",
@@ -127,6 +129,25 @@ def test_encoder_and_viewmaker_compile_whole_and_once():
         for _ in range(4):
             compiled(make_input()).sum().backward()
         assert len(graphs) == 1, f"{type(net).__name__} recompiled"
+
+
+@pytest.mark.parametrize("modality,name,shape,meta", [
+    ("image", "simclr", (8, 3, 16, 16), {}), ("image", "crop_flip", (8, 3, 16, 16), {}),
+    ("audio", "specaugment", (8, 1, 32, 32), {"mean": -5.0, "std": 4.0}),
+    ("sensor", "spectral", (8, 52, 16, 16), {}), ("sensor", "spectral_noise", (8, 52, 16, 16), {}),
+    ("image", "noise", (8, 3, 16, 16), {}),
+])
+def test_hand_made_views_compile_whole_and_once(modality, name, shape, meta):
+    """Compiled with the networks (PretrainSystem.compiled_parts): their many small per-example operations
+    fuse, and with CUDA graphs replay as one launch, only if nothing breaks the graph."""
+    torch._dynamo.reset()
+    views = NoiseViews(0.05) if name == "noise" else expert_views(modality, name, meta, 2, {})
+    graphs, backend = count_graphs()
+    compiled = torch.compile(views, backend=backend, fullgraph=True)
+    for _ in range(4):
+        out = compiled(torch.rand(shape))
+        assert out.shape == shape and torch.isfinite(out).all()
+    assert len(graphs) == 1, f"{name} recompiled"
 
 
 @pytest.mark.parametrize("objective", list(OBJECTIVES))

@@ -198,7 +198,7 @@ def run_vmk(setup: Setup, mode: str, views: str, update: str) -> dict:
     system.raise_if_diverged()
     compiled = compile_enabled(cfg["trainer"]["compile"], setup.device)
     if compiled:  # a fallback at the first call leaves the module eager
-        compiled = all(is_compiled(m) for m in (system.encoder, system.viewmaker) if m is not None)
+        compiled = all(is_compiled(m) for m in system.compiled_parts().values())
     result = _summary(setup, timer.first, timer.start, timer.end, compiled)
     if timer.profile_file:
         result["profile"] = timer.profile_file

@@ -171,9 +171,18 @@ class PretrainSystem(L.LightningModule):
             self._channels_last = True
             self.to(memory_format=torch.channels_last)
         if compile_enabled(self.cfg["trainer"].get("compile", "auto"), self.device):  # after channels_last
-            for name in ("encoder", "viewmaker"):
-                if getattr(self, name) is not None:
-                    compile_module(getattr(self, name), name, self.cfg["trainer"].get("compile_mode", "default"))
+            for name, module in self.compiled_parts().items():
+                compile_module(module, name, self.cfg["trainer"].get("compile_mode", "default"))
+
+    def compiled_parts(self) -> dict:
+        """What torch.compile compiles (trainer.compile): the networks, and the hand-made views, whose many small
+        per-example operations (kornia's colour maths, masks) fuse into a few kernels."""
+        parts = {"encoder": self.encoder, "viewmaker": self.viewmaker}
+        if self.viewmaker is None:  # expert or noise views
+            parts["views"] = self.view
+        elif self.view is not self.viewmaker:  # combined: expert views, then the viewmaker
+            parts["expert views"] = self.view.expert
+        return {name: module for name, module in parts.items() if module is not None}
 
     # -- training --------------------------------------------------------------------------------------
     def on_after_batch_transfer(self, batch: tuple[Tensor, Tensor | None], dataloader_idx: int):
@@ -186,7 +195,7 @@ class PretrainSystem(L.LightningModule):
     def training_step(self, batch: tuple[Tensor, Tensor | None], batch_idx: int) -> None:
         """Batch `self.global_step` of the run (data/batches.py): its inputs and their dataset indices."""
         x, index = batch
-        mark_step_begin(self.encoder, self.viewmaker)
+        mark_step_begin(*self.compiled_parts().values())
         encoder_opt, viewmaker_opt = self._optimizers()
         if self.viewmaker_frozen():
             viewmaker_opt = None
