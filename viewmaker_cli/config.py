@@ -130,8 +130,8 @@ class TrainerConfig:
     # Machines, each running `devices` processes (Lightning's num_nodes): started by srun
     # (--nodes=num_nodes --ntasks-per-node=devices) or by torchrun on each machine (--nnodes, --node-rank).
     num_nodes: int = 1
-    # torch.compile the encoder and the viewmaker: auto = on for CUDA, off on the CPU; true | false.
-    # A failed compile warns in one line and trains eagerly.
+    # torch.compile the encoder, the viewmaker and the hand-made views: auto = on for CUDA, off on the CPU;
+    # true | false. A failed compile warns in one line and runs that part eagerly.
     compile: Any = "auto"
     # torch.compile's mode: reduce-overhead (CUDA graphs: one launch per compiled graph) | default |
     # max-autotune | max-autotune-no-cudagraphs.
