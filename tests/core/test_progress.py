@@ -46,6 +46,19 @@ def test_off_a_terminal_a_phase_is_a_start_line_progress_lines_with_eta_and_an_e
     assert lines[-1] == "training: done, 8 steps in 8.0 s (loss=1.23)" and len(lines) == 5
 
 
+def test_the_eta_leaves_out_the_first_steps_one_off_work():
+    """A compiled run spends its first step compiling: the time left follows the steps after it."""
+    stream, clock = io.StringIO(), Clock()
+    with Progress("training", total=100, unit="step", lines_every=0.1, stream=stream, clock=clock) as progress:
+        clock.now += 60.0  # step 1: compiling
+        progress.set(1)
+        for step in range(2, 11):
+            clock.now += 1.0
+            progress.set(step)
+    line = stream.getvalue().splitlines()[1]
+    assert line == "training: 10/100 steps (10%), 1 min 09 s, ETA 1 min 30 s", line  # 90 steps at 1 s, not 621 s
+
+
 def test_a_resumed_phase_counts_from_where_it_starts():
     stream, clock = io.StringIO(), Clock()
     with Progress("training", total=10, unit="step", initial=6, lines_every=0.5, stream=stream, clock=clock) as progress:
