@@ -61,6 +61,16 @@ def test_compiled_training_matches_eager_training(views, monkeypatch):
         assert torch.allclose(a, b, atol=1e-6), name
 
 
+def test_a_compiled_run_says_what_it_compiles_before_the_first_step(monkeypatch, caplog):
+    monkeypatch.setattr(compiling, "BACKEND", lambda gm, example_inputs: gm.forward)
+    torch._dynamo.reset()
+    with caplog.at_level(logging.INFO, logger="vmk"):
+        fit(True, steps=1, views="combined")
+        fit(False, steps=1)
+    lines = [r.getMessage() for r in caplog.records if "torch.compile" in r.getMessage()]
+    assert lines == ["torch.compile (default): encoder, viewmaker, expert views; the first steps compile them"]
+
+
 def test_with_cuda_graphs_each_training_step_is_marked_once_before_its_first_compiled_call(monkeypatch):
     calls = []
     monkeypatch.setattr(torch.compiler, "cudagraph_mark_step_begin", lambda: calls.append("mark"))

@@ -22,6 +22,7 @@ then reads top to bottom: views, encoder step, viewmaker step, log.
 from __future__ import annotations
 
 import copy
+import logging
 import time
 
 import lightning as L
@@ -38,6 +39,8 @@ from viewmaker_cli.objectives.table import build_objective
 from viewmaker_cli.training import ddp
 from viewmaker_cli.training.checkpoint import FORMAT, get_rng_states, set_rng_states
 from viewmaker_cli.views.families import build_views
+
+log = logging.getLogger("vmk")
 
 
 class TrainingDiverged(UserError):
@@ -171,8 +174,10 @@ class PretrainSystem(L.LightningModule):
             self._channels_last = True
             self.to(memory_format=torch.channels_last)
         if compile_enabled(self.cfg["trainer"].get("compile", "auto"), self.device):  # after channels_last
-            for name, module in self.compiled_parts().items():
-                compile_module(module, name, self.cfg["trainer"].get("compile_mode", "default"))
+            mode = self.cfg["trainer"].get("compile_mode", "default")
+            compiled = [name for name, module in self.compiled_parts().items() if compile_module(module, name, mode)]
+            if compiled:  # otherwise the first progress line comes a minute or two late, unexplained
+                log.info("torch.compile (%s): %s; the first steps compile them", mode, ", ".join(compiled))
 
     def compiled_parts(self) -> dict:
         """What torch.compile compiles (trainer.compile): the networks, and the hand-made views, whose many small
