@@ -5,8 +5,8 @@ DIR/.hydra/ at every start. So before Hydra runs, the overrides the run was trai
 this command's: DIR/.vmk/overrides.yaml, which the last process that trained in DIR kept
 (training/run_dir.py), or DIR/.hydra/overrides.yaml for runs from before. The config they compose is then
 checked against the one the run trained with (DIR/.vmk/config.yaml, or .hydra/): an override that would
-change the run stops in one line. Those in MAY_CHANGE only say how long to train, what to log or keep and how
-to probe the result.
+change the run stops in one line. Those in MAY_CHANGE only say how long to train, what to log or keep, whether to
+compile and how to probe the result.
 """
 
 from __future__ import annotations
@@ -20,8 +20,10 @@ from viewmaker_cli.training.run_dir import KEPT_DIR
 
 # Keys (and key prefixes) a resumed run may change: how long it trains, what it logs and keeps, how it is probed
 # at the end, and the resume itself. Anything else would train another run than the one in the dir.
+# trainer.compile / compile_mode say how the same steps run: a run that CUDA graphs fail in continues without them.
 MAY_CHANGE = ("resume", "ckpt_path", "trainer.max_steps", "trainer.max_epochs", "trainer.log_every_n_steps",
-              "trainer.image_every_n_steps", "trainer.checkpoint_every_n_steps", "trainer.keep_checkpoints", "probe")
+              "trainer.image_every_n_steps", "trainer.checkpoint_every_n_steps", "trainer.keep_checkpoints",
+              "trainer.compile", "trainer.compile_mode", "probe")
 STARTS = ("resume", "ckpt_path")
 SWEEP_FLAGS = ("-m", "--multirun")
 
@@ -112,5 +114,5 @@ def _check_unchanged(run_dir: Path, replay: list[str], given: list[str], saved_c
         raise UserError(
             f"{changing[0]} would change the run in {run_dir} ({key} was {saved.get(key)!r}): resume=true continues a "
             "run with its own config, where only trainer.max_steps, trainer.max_epochs, the logging and checkpoint "
-            "intervals and probe.* may change; start a new run in a fresh dir to change anything else"
+            "intervals, trainer.compile, trainer.compile_mode and probe.* may change; start a new run in a fresh dir to change anything else"
         )

@@ -1,6 +1,6 @@
 """`vmk pretrain hydra.run.dir=DIR resume=true` continues the run in DIR with the config it was started with,
-read from DIR (resume_config.py): only trainer.max_steps / max_epochs and the logging and checkpoint intervals
-may change, any other override stops in one line before anything is written."""
+read from DIR (resume_config.py): only trainer.max_steps / max_epochs, the logging and checkpoint intervals,
+trainer.compile / compile_mode and probe.* may change, any other override stops in one line before anything is written."""
 
 import json
 import warnings
@@ -24,12 +24,13 @@ def test_resume_needs_only_the_run_dir(vmk, tmp_path):
 
     with warnings.catch_warnings(record=True) as warned:  # what the console would show, pytest's capture aside
         warnings.simplefilter("always")
-        code, _, err = vmk("pretrain", f"hydra.run.dir={run}", "resume=true", "trainer.max_steps=4")
+        code, _, err = vmk("pretrain", f"hydra.run.dir={run}", "resume=true", "trainer.max_steps=4",
+                           "trainer.compile_mode=default")
     assert not [w for w in warned if "exists and is not empty" in str(w.message)]  # the run's own checkpoints
     assert code == 0, err[-2000:]
     resumed = json.loads((run / "results.json").read_text())
     assert resumed["train"]["steps"] == 4 and resumed["train"]["resumed_from"]["step"] == 2
-    changed = {"resume": True, "trainer": {**first["config"]["trainer"], "max_steps": 4}}
+    changed = {"resume": True, "trainer": {**first["config"]["trainer"], "max_steps": 4, "compile_mode": "default"}}
     assert resumed["config"] == {**first["config"], **changed}
     kept = yaml.safe_load((run / ".vmk" / "config.yaml").read_text())  # what a further resume continues with
     assert kept["model"]["width"] == 4 and kept["budget"] == 0.1 and kept["trainer"]["max_steps"] == 4
