@@ -293,6 +293,7 @@ def _check_config(name: str, overrides: list[str], sweep: bool) -> None:
 
     from viewmaker_cli.config import config_dir
     from viewmaker_cli.output_paths import check_outputs, check_writable_dir
+    from viewmaker_cli.unknown_key import unknown_key_message
     from viewmaker_cli.validation import check, check_appends
 
     try:
@@ -302,7 +303,8 @@ def _check_config(name: str, overrides: list[str], sweep: bool) -> None:
         causes = [error]
         while causes[-1].__cause__ is not None and len(causes) < 4:
             causes.append(causes[-1].__cause__)
-        message = unquoted_value(overrides) or condense("\n".join(dict.fromkeys(str(e) for e in causes)))
+        message = (unquoted_value(overrides) or unknown_key_message(name, error)
+                   or condense("\n".join(dict.fromkeys(str(e) for e in causes))))
         if sweep:
             message = f"{message} (in the sweep's job {' '.join(overrides)})"
         exit_with(UserError(message), cause=error)

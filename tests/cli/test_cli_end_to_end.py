@@ -139,7 +139,9 @@ def test_bad_checkpoints_are_one_line_exit_2(case, sweep, tmp_path):
 @pytest.mark.parametrize(
     "override, needle",
     [
-        ("budgt=0.1", "Key 'budgt' not in 'PretrainConfig'"),
+        ("budgt=0.1", "unknown setting budgt (did you mean budget?); `vmk pretrain --cfg job` lists every setting"),
+        ("trainer.max_step=5", "unknown setting trainer.max_step (did you mean trainer.max_steps?)"),
+        ("foo.bar=1", "unknown setting foo; `vmk pretrain --cfg job`"),
         ("budget=abc", "'abc' of type 'str' could not be converted to Float"),
         ("views=nonsense", "Could not find 'views/nonsense'; Available options in 'views': combined, expert, learned, noise"),
         ("budget=-1", "budget must be a positive number"),
@@ -147,7 +149,7 @@ def test_bad_checkpoints_are_one_line_exit_2(case, sweep, tmp_path):
         ("data=nope", "Could not find 'data/nope'"),
         ("data.batch_size=100000", "fewer than one batch"),
         ("trainer.max_steps=1.5", "could not be converted to Integer"),
-        ("objective.queue_size=5", "Key 'queue_size' not in 'SimCLRConfig'"),  # MoCo's key: not simclr's
+        ("objective.queue_size=5", "unknown setting objective.queue_size for objective=simclr (moco has it: objective=moco)"),
     ],
 )
 def test_bad_overrides_exit_2_with_one_line_naming_the_problem(override, needle, tmp_path):

@@ -44,6 +44,7 @@ def test_prepare_then_check_a_dataset_found_under_root(tmp_path):
 
 
 def test_unknown_dataset_and_bad_option_are_one_line_errors(tmp_path):
-    for args, needle in ((("prepare", "nope"), "unknown dataset 'nope'"), (("check", "mnist", "colour=1"), "unknown option")):
+    for args, needle in ((("prepare", "nope"), "unknown dataset 'nope'"), (("check", "mnist", "colour=1"), "unknown option"),
+                         (("prepare",), "vmk data prepare needs the dataset's NAME (vmk data list shows them)")):
         result = vmk_data(*args, env={"VMK_DATA": str(tmp_path)})
         assert result.returncode == 2 and needle in result.stderr and len(result.stderr.strip().splitlines()) == 1

@@ -15,17 +15,20 @@ import pytest
 from viewmaker_cli.cli import main
 
 
-@pytest.mark.parametrize("case", ["missing", "empty", "bad port"])
+@pytest.mark.parametrize("case", ["missing", "a file", "empty", "bad port"])
 def test_tb_errors_are_one_line_exit_2(case, tmp_path, capsys):
     (tmp_path / "run").mkdir()
     (tmp_path / "run" / "results.json").write_text("{}")  # a run dir, but no event files
-    args = {"missing": [str(tmp_path / "nope")], "empty": [str(tmp_path)], "bad port": [str(tmp_path), "--port", "http"]}[case]
+    (tmp_path / "notes.txt").write_text("a file")
+    args = {"missing": [str(tmp_path / "nope")], "a file": [str(tmp_path / "notes.txt")], "empty": [str(tmp_path)],
+            "bad port": [str(tmp_path), "--port", "http"]}[case]
     with pytest.raises(SystemExit) as stop:
         main(["tb", *args])
     assert stop.value.code == 2
     lines = capsys.readouterr().err.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("vmk: error: "), lines
-    assert {"missing": "no such directory", "empty": "no TensorBoard event files", "bad port": "not a port"}[case] in lines[0]
+    assert {"missing": "no such directory", "a file": "notes.txt: a file, not a directory", "empty": "no TensorBoard event files",
+            "bad port": "not a port"}[case] in lines[0]
 
 
 def read_line(process: subprocess.Popen, timeout: float) -> str:

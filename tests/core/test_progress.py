@@ -101,3 +101,16 @@ def test_track_takes_the_total_from_the_items_and_off_a_terminal_prints_on_stdou
     lines = out.splitlines()
     assert lines[0] == "decoding: started (3 images)" and lines[1].startswith("decoding: done, 3 images in ")
     assert err == ""  # stderr is for errors
+
+
+def test_track_interrupted_in_the_callers_loop_says_stopped_not_done(capsys):
+    # Ctrl+C while the caller works on an item: the generator is only closed (GeneratorExit), never told why
+    def embed():
+        for batch in track(range(12), "embedding", unit="batch"):
+            if batch == 3:
+                raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        embed()
+    last = capsys.readouterr().out.splitlines()[-1]
+    assert last.startswith("embedding: stopped after 3 batches in "), last

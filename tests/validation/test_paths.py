@@ -69,6 +69,12 @@ def test_a_report_into_a_read_only_dir_says_write_false(vmk, no_job, tmp_path):
         tmp_path.chmod(0o755)
 
 
+def test_a_report_of_a_file_or_a_missing_dir_says_which(vmk, no_job, tmp_path):
+    (tmp_path / "results.json").write_text("{}")
+    one_line_exit_2(vmk("report", str(tmp_path / "results.json"), "write=false"), "results.json: a file, not a directory of runs")
+    one_line_exit_2(vmk("report", str(tmp_path / "nope"), "write=false"), "nope: no such directory")
+
+
 def test_a_folder_that_exists_or_can_be_made_passes(tmp_path):
     check_writable_dir(tmp_path, "out", "fix")
     check_writable_dir(tmp_path / "a" / "b", "out", "fix")

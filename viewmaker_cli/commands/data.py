@@ -98,6 +98,8 @@ def main(args: list[str]) -> None:
     if action == "list":
         list_datasets(options.get("root"), console)
         return
+    if action in ("prepare", "check") and not names:
+        raise UserError(f"vmk data {action} needs the dataset's NAME (vmk data list shows them), e.g. vmk data {action} basic_motions")
     if action not in ("prepare", "check") or len(names) != 1:
         raise UserError(USAGE.removeprefix("usage: "))
     if action == "prepare":

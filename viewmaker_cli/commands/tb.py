@@ -25,7 +25,8 @@ def check_logdir(path: str) -> Path:
     """DIR must exist and hold at least one TensorBoard event file somewhere below it."""
     base = Path(path).expanduser()
     if not base.is_dir():
-        raise UserError(f"{path}: no such directory (vmk tb DIR, where DIR holds runs; default: outputs)")
+        what = "a file, not a directory" if base.exists() else "no such directory"
+        raise UserError(f"{path}: {what} (vmk tb DIR, where DIR holds runs; default: outputs)")
     if next(base.rglob(EVENT_GLOB), None) is None:
         raise UserError(f"{path}: no TensorBoard event files under it (a vmk run writes them to RUN_DIR/tb/)")
     return base

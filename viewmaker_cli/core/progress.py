@@ -138,7 +138,10 @@ class Progress:
         return self
 
     def __exit__(self, kind, error, traceback) -> None:
-        self.close(failed=kind is not None and not issubclass(kind, GeneratorExit))  # GeneratorExit: the loop stopped early
+        # GeneratorExit (track's loop closed early) says nothing of why: a Ctrl+C in the caller's loop body
+        # closes the generator the same way as a break. Short of the total, it stopped; otherwise it is done.
+        stopped = kind is not None and (not issubclass(kind, GeneratorExit) or (self.total is not None and self.n < self.total))
+        self.close(failed=stopped)
 
 
 def track(items: Iterable[T], description: str, total: int | None = None, unit: str = "it",

@@ -31,7 +31,8 @@ def find_runs(dirs: list[str]) -> list[dict]:
     for d in dirs:
         base = Path(d).expanduser()
         if not base.is_dir():
-            raise UserError(f"{d}: no such directory")
+            what = "a file, not a directory of runs" if base.exists() else "no such directory"
+            raise UserError(f"{d}: {what}")
         for path in sorted(base.rglob(RESULTS_FILE), key=_natural):
             record = _read_record(path)
             if record is None:

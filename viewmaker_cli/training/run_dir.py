@@ -59,7 +59,7 @@ def _lock(run_dir: Path):
         fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError:
         lock.seek(0)
-        owner = lock.read().strip() or "another process"
+        owner = _owner(lock.read())
         lock.close()
         raise UserError(f"{run_dir} is in use by a running vmk ({owner}); wait for it, or use another hydra.run.dir") from None
     lock.seek(0)
@@ -67,6 +67,15 @@ def _lock(run_dir: Path):
     lock.write(json.dumps({"pid": os.getpid(), "host": socket.gethostname()}))
     lock.flush()
     return lock
+
+
+def _owner(text: str) -> str:
+    """Who holds the lock, from what it wrote: "process 4242 on gpu-node-7"."""
+    try:
+        owner = json.loads(text)
+        return f"process {owner['pid']} on {owner['host']}"
+    except (ValueError, TypeError, KeyError):  # written by an older vmk, or not yet written
+        return text.strip() or "another process"
 
 
 def keep_config(run_dir: Path) -> None:
