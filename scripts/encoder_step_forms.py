@@ -9,31 +9,18 @@ bottleneck) and, from torch.profiler over 3 more steps, the kernels per step and
 Prints one line per form; writes diag.json and each form's operator table to $OUT (default /tmp/diag).
 """
 import json
-import os
 import sys
-import time
-from pathlib import Path
 
 import torch
+from step_timing import profile_step, setup, time_step
 
 from viewmaker_cli.models.resnet import ResNetSmall
 from viewmaker_cli.objectives.simclr import simclr_loss
 
 cpu = "--cpu" in sys.argv
-dev = torch.device("cpu" if cpu else "cuda")
+dev, out, info = setup(cpu, "/tmp/diag")
 B, W, WARM, STEPS = (8, 8, 2, 3) if cpu else (256, 64, 10, 40)
-out = Path(os.environ.get("OUT", "/tmp/diag"))
-out.mkdir(parents=True, exist_ok=True)
-torch.backends.cudnn.benchmark = True
-info = {"torch": torch.__version__, "cudnn": torch.backends.cudnn.version(), "cuda": torch.version.cuda,
-        "device": torch.cuda.get_device_name() if not cpu else "cpu", "cpu_count": os.cpu_count()}
-print(info, flush=True)
 results = {}
-
-
-def sync():
-    if not cpu:
-        torch.cuda.synchronize()
 
 
 def run(name, *, compile_mode=None, bf16=True, cl=True, concat=False, fused=True, batch=B):
@@ -66,34 +53,8 @@ def run(name, *, compile_mode=None, bf16=True, cl=True, concat=False, fused=True
         loss.backward()
         opt.step()
 
-    t0 = time.perf_counter()
-    for _ in range(WARM):
-        step()
-    sync()
-    t1 = time.perf_counter()
-    for _ in range(STEPS):
-        step()
-    t_enqueue = time.perf_counter() - t1
-    sync()
-    t2 = time.perf_counter()
-    step_ms = 1000 * (t2 - t1) / STEPS
-    r = {"img_s": batch / (step_ms / 1000), "step_ms": step_ms, "enqueue_ms": 1000 * t_enqueue / STEPS,
-         "warmup_s": t1 - t0}
-    from torch.profiler import ProfilerActivity, profile
-    acts = [ProfilerActivity.CPU] + ([] if cpu else [ProfilerActivity.CUDA])
-    with profile(activities=acts) as prof:
-        for _ in range(3):
-            step()
-        sync()
-    ka = prof.key_averages()
-    if not cpu:
-        dev_us = sum(e.self_device_time_total for e in ka) / 3
-        kernels = sum(e.count for e in ka if e.self_device_time_total > 0 and e.device_type.name == "CUDA") / 3
-        r.update(gpu_busy_ms=dev_us / 1000, kernels_per_step=kernels)
-        sort = "self_device_time_total"
-    else:
-        sort = "self_cpu_time_total"
-    (out / f"diag-{name}.txt").write_text(ka.table(sort_by=sort, row_limit=25))
+    r = time_step(step, dev, WARM, STEPS, batch)
+    r.update(profile_step(step, dev, out / f"diag-{name}.txt"))
     results[name] = r
     print(f"{name:28s} " + " ".join(f"{k}={v:.2f}" if isinstance(v, float) else f"{k}={v}" for k, v in r.items()),
           flush=True)

@@ -14,17 +14,15 @@ For each: images/s, the step time, and from torch.profiler over 3 more steps the
 GPU-busy time. Rehearse on the CPU first:
 
     python scripts/viewmaker_step_forms.py [FORM ...]   one CUDA GPU (about a minute per form: each compiles)
-    python scripts/viewmaker_step_forms.py --cpu        tiny sizes on the CPU, compiled and eager (4-5 min on 2 cores)
+    python scripts/viewmaker_step_forms.py --cpu        tiny sizes on the CPU, compiled and eager (5.4 min on 2 busy cores, cold)
 
 Prints one line per form; writes forms.json and each form's operator table to $OUT (default /tmp/vm-forms).
 """
 import json
-import os
 import sys
-import time
-from pathlib import Path
 
 import torch
+from step_timing import profile_step, setup, time_step
 from torch import nn
 
 from viewmaker_cli.models.resnet import ResNetSmall
@@ -33,14 +31,8 @@ from viewmaker_cli.training.module import reverse_grad
 from viewmaker_cli.views.viewmaker import Viewmaker
 
 cpu = "--cpu" in sys.argv
-dev = torch.device("cpu" if cpu else "cuda")
+dev, out, info = setup(cpu, "/tmp/vm-forms")
 B, W, VW, WARM, STEPS = (8, 8, 8, 2, 3) if cpu else (256, 64, 32, 10, 40)
-out = Path(os.environ.get("OUT", "/tmp/vm-forms"))
-out.mkdir(parents=True, exist_ok=True)
-torch.backends.cudnn.benchmark = True
-info = {"torch": torch.__version__, "cudnn": torch.backends.cudnn.version(), "cuda": torch.version.cuda,
-        "device": torch.cuda.get_device_name() if not cpu else "cpu", "cpu_count": os.cpu_count()}
-print(info, flush=True)
 results = {}
 
 
@@ -50,11 +42,6 @@ class ExpandUpsample(nn.Module):
     def forward(self, x):
         b, c, h, w = x.shape
         return x[:, :, :, None, :, None].expand(b, c, h, 2, w, 2).reshape(b, c, 2 * h, 2 * w)
-
-
-def sync():
-    if not cpu:
-        torch.cuda.synchronize()
 
 
 def run(name, *, one_call=False, expand=False, compile_mode="reduce-overhead"):
@@ -90,28 +77,8 @@ def run(name, *, one_call=False, expand=False, compile_mode="reduce-overhead"):
         enc_opt.step()
         vm_opt.step()
 
-    t0 = time.perf_counter()
-    for _ in range(WARM):
-        step()
-    sync()
-    t1 = time.perf_counter()
-    for _ in range(STEPS):
-        step()
-    sync()
-    step_ms = 1000 * (time.perf_counter() - t1) / STEPS
-    r = {"img_s": B / (step_ms / 1000), "step_ms": step_ms, "warmup_s": t1 - t0}
-    from torch.profiler import ProfilerActivity, profile
-    acts = [ProfilerActivity.CPU] + ([] if cpu else [ProfilerActivity.CUDA])
-    with profile(activities=acts) as prof:
-        for _ in range(3):
-            step()
-        sync()
-    ka = prof.key_averages()
-    if not cpu:
-        r["gpu_busy_ms"] = sum(e.self_device_time_total for e in ka) / 3 / 1000
-        r["kernels_per_step"] = sum(e.count for e in ka if e.self_device_time_total > 0 and e.device_type.name == "CUDA") / 3
-    sort = "self_cpu_time_total" if cpu else "self_device_time_total"
-    (out / f"forms-{name}.txt").write_text(ka.table(sort_by=sort, row_limit=30))
+    r = time_step(step, dev, WARM, STEPS, B)
+    r.update(profile_step(step, dev, out / f"forms-{name}.txt"))
     results[name] = r
     print(f"{name:24s} " + " ".join(f"{k}={v:.2f}" for k, v in r.items()), flush=True)
     (out / "forms.json").write_text(json.dumps({"info": info, "batch": B, "results": results}, indent=1))
