@@ -18,29 +18,28 @@ def unknown_key_message(command: str, error: BaseException) -> str | None:
         return None
     full_key, schema = cause.full_key, cause.object_type
     parent, _, key = full_key.rpartition(".")
+    if not dataclasses.is_dataclass(schema):  # a free-form dict (data.options): keys are added, not set
+        return f"unknown setting {full_key}: {parent} has no such key yet; add one with +{full_key}=VALUE"
     known = [field.name for field in dataclasses.fields(schema)]
-    prefix = f"{parent}." if parent else ""
     text = f"unknown setting {full_key}"
-    if schema.__name__.endswith("Config") and parent == "objective" and "name" in known:
+    others = _objectives_with(key) if parent == "objective" and "name" in known else []
+    if parent == "objective" and "name" in known:
         text += f" for objective={schema().name}"
-        others = _objectives_with(key)
-        if others:
-            text += f" ({', '.join(others)} {'has' if len(others) == 1 else 'have'} it: objective={others[0]})"
+    if others:
+        text += f" ({', '.join(others)} {'has' if len(others) == 1 else 'have'} it: objective={others[0]})"
     elif not parent and "ckpt" in known and key in _pretrain_keys():
         text += f" for vmk {command}: it is the pretraining run's, read from the checkpoint"
     else:
-        close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+        close = difflib.get_close_matches(key.lower(), known, n=1, cutoff=0.6)
         if close:
-            text += f" (did you mean {prefix}{close[0]}?)"
+            text += f" (did you mean {parent + '.' if parent else ''}{close[0]}?)"
     return f"{text}; `vmk {command} --cfg job` lists every setting"
 
 
 def _is_unknown_key(error: BaseException) -> bool:
     from omegaconf.errors import ConfigAttributeError, ConfigKeyError
 
-    schema = getattr(error, "object_type", None)
-    return (isinstance(error, (ConfigAttributeError, ConfigKeyError)) and bool(getattr(error, "full_key", None))
-            and dataclasses.is_dataclass(schema))
+    return isinstance(error, (ConfigAttributeError, ConfigKeyError)) and bool(getattr(error, "full_key", None))
 
 
 def _objectives_with(key: str) -> list[str]:
