@@ -293,9 +293,15 @@ def check_report(cfg: DictConfig) -> None:
     if not cfg.dirs:
         raise UserError("no directory given: vmk report DIR [DIR...] (e.g. vmk report outputs/multirun)")
     for d in cfg.dirs:
-        path = Path(str(d)).expanduser()
-        if not path.is_dir():
-            raise UserError(f"{d}: {'a file, not a directory of runs' if path.exists() else 'no such directory'}")
+        runs_dir(str(d))
+
+
+def runs_dir(d: str) -> Path:
+    """`d` as a folder of runs (vmk report's DIR); one line when it is a file or missing."""
+    path = Path(d).expanduser()
+    if not path.is_dir():
+        raise UserError(f"{d}: {'a file, not a directory of runs' if path.exists() else 'no such directory'}")
+    return path
 
 
 def bench_shape(text: str) -> tuple[int, ...] | None:

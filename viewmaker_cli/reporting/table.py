@@ -12,9 +12,9 @@ from pathlib import Path
 
 import yaml
 
-from viewmaker_cli.errors import UserError
 from viewmaker_cli.reporting.aggregate import Group, group_runs
 from viewmaker_cli.reporting.results import RESULTS_FILE
+from viewmaker_cli.validation import runs_dir
 
 LEAD_METRIC = "probe_top1"
 
@@ -29,10 +29,7 @@ def find_runs(dirs: list[str]) -> list[dict]:
     `_overrides` = the run's command-line overrides (.hydra/overrides.yaml; None when absent)."""
     records = []
     for d in dirs:
-        base = Path(d).expanduser()
-        if not base.is_dir():
-            what = "a file, not a directory of runs" if base.exists() else "no such directory"
-            raise UserError(f"{d}: {what}")
+        base = runs_dir(d)
         for path in sorted(base.rglob(RESULTS_FILE), key=_natural):
             record = _read_record(path)
             if record is None:
