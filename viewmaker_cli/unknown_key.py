@@ -22,9 +22,10 @@ def unknown_key_message(command: str, error: BaseException) -> str | None:
         return f"unknown setting {full_key}: {parent} has no such key yet; add one with +{full_key}=VALUE"
     known = [field.name for field in dataclasses.fields(schema)]
     text = f"unknown setting {full_key}"
-    others = _objectives_with(key) if parent == "objective" and "name" in known else []
-    if parent == "objective" and "name" in known:
+    others = []
+    if parent == "objective" and "name" in known:  # one objective's schema: another may have the key
         text += f" for objective={schema().name}"
+        others = _objectives_with(key)
     if others:
         text += f" ({', '.join(others)} {'has' if len(others) == 1 else 'have'} it: objective={others[0]})"
     elif not parent and "ckpt" in known and key in _pretrain_keys():
