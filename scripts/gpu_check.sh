@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The GPU acceptance run: one command on a machine with one CUDA GPU, one Markdown summary.
 #
-#   scripts/gpu_check.sh                 the real run (412 s on one H200, 2026-11-30)
+#   scripts/gpu_check.sh                 the real run (375 s on one H200, 2026-11-30)
 #   scripts/gpu_check.sh --cpu-rehearsal the same steps at tiny sizes on the CPU (about 20 s): proves the
 #                                        script before GPU time is spent; CI runs it
 #

@@ -211,3 +211,47 @@ def test_noise_channels_are_drawn_in_float32_under_bf16_autocast() -> None:
         assert draws.unique().numel() >= 126, "noise drawn in reduced precision"
     bf16_draws = torch.rand(128, dtype=torch.bfloat16)
     assert bf16_draws.unique().numel() < 120  # the failure this test guards against is real
+
+
+def test_upsampling_is_nearest_upsampling_in_values_and_gradient() -> None:
+    """The decoder's broadcast upsampling (a faster backward under Inductor) is nn.Upsample(nearest, 2x)."""
+    from viewmaker_cli.views.viewmaker import _Upsample2x
+
+    for x in (torch.rand(2, 5, 3, 4), torch.rand(2, 5, 3, 4).contiguous(memory_format=torch.channels_last), torch.rand(2, 5, 7)):
+        ours, theirs = x.clone().requires_grad_(), x.clone().requires_grad_()
+        out, expected = _Upsample2x()(ours), nn.Upsample(scale_factor=2, mode="nearest")(theirs)
+        assert torch.equal(out, expected)
+        grad = torch.randn_like(out)
+        out.backward(grad)
+        expected.backward(grad)
+        torch.testing.assert_close(ours.grad, theirs.grad)
+
+
+def test_views_of_one_batch_in_one_call_are_sharded_as_separate_batches() -> None:
+    """forward(cat([x, x]), groups=2): two views in one call. Under data parallelism (shard) each rank's two views
+    get the noise rows the same views of the global batch get in one process: group by group, not the
+    concatenation's rows."""
+    vm = Viewmaker(3, width=4, num_res_blocks=2)
+    x = torch.rand(4, 3, 16, 16)
+    torch.manual_seed(1)
+    whole = vm(torch.cat([x, x]), groups=2).chunk(2)
+    for rank, rows in enumerate((slice(0, 2), slice(2, 4))):
+        vm.shard = (rank, 2)
+        torch.manual_seed(1)  # ranks are seeded alike
+        part = vm(torch.cat([x[rows], x[rows]]), groups=2).chunk(2)
+        for view, expected in zip(part, whole):
+            torch.testing.assert_close(view, expected[rows], rtol=1e-5, atol=1e-6)
+    assert not torch.allclose(whole[0], whole[1])  # the two views' noise differs
+    with pytest.raises(ValueError, match="3 groups"):
+        vm(torch.rand(4, 3, 16, 16), groups=3)
+
+
+def test_one_group_draws_its_noise_as_one_batch_per_layer() -> None:
+    """groups=1 draws the noise exactly as before the groups existed: one (B, 1, H, W) draw per layer."""
+    from viewmaker_cli.views.viewmaker import _with_noise
+
+    h = torch.rand(3, 2, 5, 6)
+    torch.manual_seed(2)
+    out = _with_noise(h)
+    torch.manual_seed(2)
+    assert torch.equal(out[:, -1:], torch.rand(3, 1, 5, 6))

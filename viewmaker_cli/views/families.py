@@ -77,8 +77,8 @@ class Combined(nn.Module):
         super().__init__()
         self.expert, self.viewmaker = expert, viewmaker
 
-    def forward(self, x: Tensor) -> Tensor:
-        return self.viewmaker(self.expert(x))
+    def forward(self, x: Tensor, groups: int = 1) -> Tensor:
+        return self.viewmaker(self.expert(x), groups)
 
 
 def build_views(cfg: dict, channels: int, dims: int, meta: dict) -> tuple[nn.Module, Viewmaker | None]:

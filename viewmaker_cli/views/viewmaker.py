@@ -83,20 +83,32 @@ class _ResidualBlock(nn.Module):
         return x + self.body(x)
 
 
-def _with_noise(h: Tensor, shard: tuple[int, int] | None = None) -> Tensor:
+def _with_noise(h: Tensor, shard: tuple[int, int] | None = None, groups: int = 1) -> Tensor:
     """Append one U[0,1) channel sized from `h` itself, so non-square inputs work. With `shard` = (rank,
     world) `h` is one rank's rows of a global batch: the noise is drawn for all world × B rows and this
     rank's B kept, so ranks seeded alike get different noise and the global batch the noise of one process.
+    `h` may hold `groups` batches one after the other (the two views of one batch): each is sharded so.
 
     The noise is drawn in float32 whatever `h` is: under bf16 autocast the residual blocks' `h` is bf16, and
     U[0,1) drawn in bf16 has about 110 distinct values per 128 draws (and a different random stream from an
     fp32 run). The concatenation is then float32; the next convolution casts it as autocast does."""
-    rows = h.shape[0] * (1 if shard is None else shard[1])
-    noise = torch.rand((rows, 1, *h.shape[2:]), device=h.device, dtype=torch.float32)
-    if shard is not None and shard[1] > 1:
-        rank = shard[0]
-        noise = noise[rank * h.shape[0] : (rank + 1) * h.shape[0]]
+    rank, world = shard if shard is not None else (0, 1)
+    rows = h.shape[0] // groups
+    noise = torch.rand((groups, world * rows, 1, *h.shape[2:]), device=h.device, dtype=torch.float32)
+    noise = noise[:, rank * rows : (rank + 1) * rows].flatten(0, 1)
     return torch.cat([h, noise.to(torch.promote_types(h.dtype, noise.dtype))], dim=1)
+
+
+class _Upsample2x(nn.Module):
+    """Nearest 2x upsampling written as a broadcast: nn.Upsample's values exactly, but its backward is a sum
+    over each block, where Inductor's for nn.Upsample is an index_put (0.31 ms a call on an H200)."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        b, c, *size = x.shape
+        if len(size) == 1:
+            return x[:, :, :, None].expand(b, c, size[0], 2).reshape(b, c, 2 * size[0])
+        h, w = size
+        return x[:, :, :, None, :, None].expand(b, c, h, 2, w, 2).reshape(b, c, 2 * h, 2 * w)
 
 
 class Viewmaker(nn.Module):
@@ -141,9 +153,9 @@ class Viewmaker(nn.Module):
         # Block i sees one more noise channel than block i-1; the noise rides the skip path into the decoder.
         self.res_blocks = nn.ModuleList(_ResidualBlock(dims, 4 * w + i) for i in range(1, n + 1))
         self.decoder = nn.Sequential(
-            nn.Upsample(scale_factor=2, mode="nearest"),
+            _Upsample2x(),
             _conv_norm_relu(dims, 4 * w + n, 2 * w, 3),
-            nn.Upsample(scale_factor=2, mode="nearest"),
+            _Upsample2x(),
             _conv_norm_relu(dims, 2 * w, w, 3),
         )
         self.head = _conv_layer(dims, w, num_channels, 9)
@@ -162,34 +174,39 @@ class Viewmaker(nn.Module):
         viewmaker.input_shape = tuple(spec["input_shape"])
         return viewmaker.to(map_location).eval().requires_grad_(False)
 
-    def generator(self, x: Tensor) -> Tensor:
-        """Raw (pre-tanh) generator output, same shape as `x`; fresh noise on every call."""
+    def generator(self, x: Tensor, groups: int = 1) -> Tensor:
+        """Raw (pre-tanh) generator output, same shape as `x`; fresh noise on every call. `groups`: see forward."""
         if x.dim() != self.dims + 2:
             expected = f"a {self.dims + 2}-D batch"
             raise ValueError(f"Viewmaker(dims={self.dims}) expects {expected}, got shape {tuple(x.shape)}")
+        if x.shape[0] % groups:
+            raise ValueError(f"a batch of {x.shape[0]} rows cannot be {groups} groups of equal size")
         size = x.shape[2:]
         # Pad at the end up to the sizes the net can round-trip, crop back afterwards. Replicate, not reflect:
         # reflection needs pad < size, which fails for tiny inputs (e.g. 1 pixel wide).
         target = [max(_MIN_SIZE, math.ceil(s / _MULTIPLE) * _MULTIPLE) for s in size]
         pad = [p for s, t in zip(reversed(size), reversed(target)) for p in (0, t - s)]
         h = F.pad(x, pad, mode="replicate") if any(pad) else x
-        h = self.encoder(_with_noise(h, self.shard))
+        h = self.encoder(_with_noise(h, self.shard, groups))
         for block in self.res_blocks:
-            h = block(_with_noise(h, self.shard))
+            h = block(_with_noise(h, self.shard, groups))
         out = self.head(self.decoder(h))
         return out[(..., *(slice(0, s) for s in size))]
 
-    def perturbation(self, x: Tensor) -> Tensor:
+    def perturbation(self, x: Tensor, groups: int = 1) -> Tensor:
         """delta (float32) on the budget sphere of `self.norm` per example (l1: mean |delta| = budget), before it
         is added to `x`."""
         if not self.frequency_domain:
-            return project_to_budget(self.generator(x), self.budget, norm=self.norm)
+            return project_to_budget(self.generator(x, groups), self.budget, norm=self.norm)
         with torch.autocast(device_type=x.device.type, enabled=False):
             spectrum = dct(x.float(), self.dims)
-        delta = project_to_budget(self.generator(spectrum), self.budget, norm=self.norm)
+        delta = project_to_budget(self.generator(spectrum, groups), self.budget, norm=self.norm)
         with torch.autocast(device_type=x.device.type, enabled=False):
             return dct(delta, self.dims, inverse=True)
 
-    def forward(self, x: Tensor) -> Tensor:
-        view = x.float() + self.perturbation(x)
+    def forward(self, x: Tensor, groups: int = 1) -> Tensor:
+        """A view of each row of `x`. `x` may be `groups` batches one after the other, e.g. `torch.cat([x, x])` for
+        two views of one batch in one call (a step 1.14x faster on an H200 than one call per view: half the
+        launches, larger kernels); under data parallelism each group's noise is then sharded as a batch's."""
+        view = x.float() + self.perturbation(x, groups)
         return view.clamp(0.0, 1.0) if self.clamp else view
