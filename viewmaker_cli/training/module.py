@@ -102,6 +102,9 @@ class PretrainSystem(L.LightningModule):
         # Every rank loads the same data: DDP must not broadcast the labels when it wraps the module.
         torch.nn.parallel.DistributedDataParallel._set_params_and_buffers_to_ignore_for_model(self, ["train_y"])
         self._channels_last = False
+        # Both views in one viewmaker call on CUDA: on an H200, compiled, 1.14x faster a step (larger kernels, half
+        # as many); on the CPU, eager, 12-20% slower (a batch twice as large falls out of cache). Set at fit start.
+        self._views_in_one_call = False
         self._last_log = None
         self._viewmaker_loss: Tensor | None = None  # alternating: the viewmaker step's own loss, for the log
         self._diverged: Tensor | None = None  # accumulated on the device: no sync per step
@@ -136,10 +139,10 @@ class PretrainSystem(L.LightningModule):
             self.objective.after_step(z1.detach(), z2.detach(), **inputs)
 
     def make_views(self, x: Tensor) -> tuple[Tensor, Tensor]:
-        """Two views with independent noise. A viewmaker makes both in one call (the rows of each view are
-        independent: instance norm, per-row noise), which is faster than two."""
+        """Two views with independent noise. On CUDA a viewmaker makes both in one call: its rows are independent
+        (instance norm, per-row noise), so each view has the same law as from a call of its own."""
         with dist.rank_rng(self.device, enabled=self.cfg["views"]["name"] in ("expert", "combined")):
-            if self.viewmaker is None:
+            if self.viewmaker is None or not self._views_in_one_call:
                 return self.view(x), self.view(x)
             return self.view(torch.cat([x, x]), groups=2).chunk(2)
 
@@ -176,6 +179,7 @@ class PretrainSystem(L.LightningModule):
         if self.device.type == "cuda" and self.normalizer.encoder_input(1, len(self.input_shape) - 1)[1] == 2:  # NHWC convs: faster under bf16
             self._channels_last = True
             self.to(memory_format=torch.channels_last)
+        self._views_in_one_call = self.device.type == "cuda"
         if compile_enabled(self.cfg["trainer"].get("compile", "auto"), self.device):  # after channels_last
             mode = self.cfg["trainer"].get("compile_mode", "default")
             compiled = [name for name, module in self.compiled_parts().items() if compile_module(module, name, mode)]
