@@ -47,6 +47,7 @@ import sys
 from pathlib import Path
 
 out, mode, wall, status = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+PROTOCOL = ("kind", "layer", "epochs", "optimizer", "lr", "standardize", "train_examples", "test_examples", "selection")
 TARGETS = {"alternating": ("×", 3.0), "simultaneous": ("×", 5.0), "expert": ("img/s", 20000.0)}
 lines = [f"# vmk GPU check ({'CPU rehearsal: tiny sizes, the numbers mean nothing' if mode == 'rehearsal' else 'GPU'})", ""]
 benches = sorted(out.glob("bench-*/bench.json"), key=lambda p: int(p.parent.name.split("-")[1]))
@@ -82,7 +83,7 @@ if results_file.is_file():
               f"- probe top-1: {top1:.2f} (untrained encoder: {m.get('untrained_probe_top1', float('nan')):.2f}); "
               f"target ≥ 88.4: {'met' if top1 >= 88.4 else 'NOT met'}",
               f"- training: {m['train_images_per_s']:,.0f} img/s over {t.get('steps')} steps ({t.get('train_s')} s)",
-              f"- protocol: {results['protocol']}", ""]
+              "- protocol: " + ", ".join(f"{k} {results['protocol'][k]}" for k in PROTOCOL if k in results["protocol"]), ""]
 lines += ["## Commands", "", "```", *(out / "commands.txt").read_text().splitlines(), "```", ""]
 (out / "summary.md").write_text("\n".join(lines))
 print("\n".join(lines))
