@@ -134,6 +134,9 @@ def test_bad_checkpoints_are_one_line_exit_2(case, sweep, tmp_path):
     assert len(lines) == 1 and lines[0].startswith("vmk: error: ckpt=") and "Traceback" not in result.stderr
     assert not marker.exists()
     assert not (tmp_path / "out" / "results.json").exists()
+    if case in ("text", "truncated"):  # told before the job starts: nothing in the run dir but Hydra's .hydra/
+        out = tmp_path / "out"
+        assert not out.exists() or {p.name for p in out.iterdir()} <= {".hydra"}
 
 
 @pytest.mark.parametrize(

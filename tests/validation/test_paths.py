@@ -44,18 +44,16 @@ def test_a_read_only_run_dir(vmk, no_job, tmp_path):
 
 
 @pytest.mark.parametrize("command", ["views", "embed"])
-def test_out_is_an_existing_file(command, vmk, no_job, tmp_path):
-    (tmp_path / "any.ckpt").write_bytes(b"x")
+def test_out_is_an_existing_file(command, vmk, no_job, tmp_path, any_ckpt):
     (tmp_path / "features").write_text("keep me")
-    line = one_line_exit_2(vmk(command, f"ckpt={tmp_path / 'any.ckpt'}", f"out={tmp_path / 'features'}",
+    line = one_line_exit_2(vmk(command, f"ckpt={any_ckpt}", f"out={tmp_path / 'features'}",
                                f"hydra.run.dir={tmp_path / 'run'}"), "is a file, not a folder; out= is the folder")
     assert (tmp_path / "features").read_text() == "keep me" and not (tmp_path / "run").exists(), line
 
 
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs Linux's /proc")
-def test_out_that_cannot_be_written(vmk, no_job, tmp_path):
-    (tmp_path / "any.ckpt").write_bytes(b"x")
-    one_line_exit_2(vmk("embed", f"ckpt={tmp_path / 'any.ckpt'}", f"out={UNWRITABLE_FOR_ANYONE / 'f'}",
+def test_out_that_cannot_be_written(vmk, no_job, tmp_path, any_ckpt):
+    one_line_exit_2(vmk("embed", f"ckpt={any_ckpt}", f"out={UNWRITABLE_FOR_ANYONE / 'f'}",
                         f"hydra.run.dir={tmp_path / 'run'}"), "out=/proc/vmk-run/f: cannot write there")
 
 

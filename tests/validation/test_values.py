@@ -89,10 +89,9 @@ def test_a_wrong_pretrain_value_is_one_line_before_torch_and_writes_nothing(over
     ("probe", "probe.epoch=2", "unknown setting probe.epoch (did you mean probe.epochs?); `vmk probe --cfg job`"),
     ("views", "nn=3", "unknown setting nn (did you mean n?); `vmk views --cfg job`"),
 ])
-def test_a_wrong_value_of_a_saved_run_command_is_one_line_before_torch(command, overrides, needle, vmk, no_job, tmp_path):
-    (tmp_path / "any.ckpt").write_bytes(b"checked later, by the command")
+def test_a_wrong_value_of_a_saved_run_command_is_one_line_before_torch(command, overrides, needle, vmk, no_job, tmp_path, any_ckpt):
     run = tmp_path / "run"
-    one_line_exit_2(vmk(command, f"ckpt={tmp_path / 'any.ckpt'}", *overrides.split(), f"hydra.run.dir={run}"), needle)
+    one_line_exit_2(vmk(command, f"ckpt={any_ckpt}", *overrides.split(), f"hydra.run.dir={run}"), needle)
     assert not run.exists()
 
 
@@ -172,11 +171,9 @@ def test_every_shipped_default_passes(overrides, hydra_restore_singletons):
     compose_checked("pretrain", overrides)
 
 
-def test_the_other_commands_defaults_pass(hydra_restore_singletons, tmp_path):
-    ckpt = tmp_path / "last.ckpt"
-    ckpt.write_bytes(b"x")
+def test_the_other_commands_defaults_pass(hydra_restore_singletons, tmp_path, any_ckpt):
     for command in ("probe", "views", "embed"):
-        compose_checked(command, [f"ckpt={ckpt}"])
+        compose_checked(command, [f"ckpt={any_ckpt}"])
     compose_checked("bench", [])
     compose_checked("report", [f"dirs=[{tmp_path}]"])
     with pytest.raises(UserError, match="no checkpoint given"):
