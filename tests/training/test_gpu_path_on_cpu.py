@@ -89,7 +89,7 @@ def test_no_host_read_between_log_steps(objective, monkeypatch):
     assert len(per_step) == 4 and per_step == [[]] * 4
 
 
-@pytest.mark.parametrize("update", ["simultaneous", "expert", "noise"])
+@pytest.mark.parametrize("update", ["simultaneous", "combined", "expert", "noise"])
 def test_no_host_read_between_log_steps_in_the_other_modes(update, monkeypatch):
     views = "learned" if update == "simultaneous" else update
     cfg = config("image", views, True, "after")

@@ -227,18 +227,22 @@ def test_upsampling_is_nearest_upsampling_in_values_and_gradient() -> None:
         torch.testing.assert_close(ours.grad, theirs.grad)
 
 
-def test_views_of_one_batch_in_one_call_are_sharded_as_separate_batches() -> None:
+@pytest.mark.parametrize("combined", [False, True])
+def test_views_of_one_batch_in_one_call_are_sharded_as_separate_batches(combined) -> None:
     """forward(cat([x, x]), groups=2): two views in one call. Under data parallelism (shard) each rank's two views
     get the noise rows the same views of the global batch get in one process: group by group, not the
-    concatenation's rows."""
+    concatenation's rows. Combined views pass `groups` on to their viewmaker (here after an identity)."""
+    from viewmaker_cli.views.families import Combined
+
     vm = Viewmaker(3, width=4, num_res_blocks=2)
+    views = Combined(nn.Identity(), vm) if combined else vm
     x = torch.rand(4, 3, 16, 16)
     torch.manual_seed(1)
-    whole = vm(torch.cat([x, x]), groups=2).chunk(2)
+    whole = views(torch.cat([x, x]), groups=2).chunk(2)
     for rank, rows in enumerate((slice(0, 2), slice(2, 4))):
         vm.shard = (rank, 2)
         torch.manual_seed(1)  # ranks are seeded alike
-        part = vm(torch.cat([x[rows], x[rows]]), groups=2).chunk(2)
+        part = views(torch.cat([x[rows], x[rows]]), groups=2).chunk(2)
         for view, expected in zip(part, whole):
             torch.testing.assert_close(view, expected[rows], rtol=1e-5, atol=1e-6)
     assert not torch.allclose(whole[0], whole[1])  # the two views' noise differs
