@@ -120,7 +120,7 @@ def devices(cfg: DictConfig, key: str = "trainer.devices") -> None:
 
 
 def ckpt_given(cfg: DictConfig, command: str) -> None:
-    """The checkpoint vmk probe / views / embed read (training/saved_run.check_ckpt_given, before torch)."""
+    """The checkpoint vmk probe / views / embed read: given, a file, a torch archive (before torch)."""
 
     if not cfg.ckpt:
         raise UserError(f"no checkpoint given: vmk {command} ckpt=PATH (e.g. outputs/.../checkpoints/last.ckpt)")

@@ -8,15 +8,7 @@ from collections.abc import Callable
 import torch
 from omegaconf import DictConfig, OmegaConf
 
-from viewmaker_cli.core.checkpoint_file import checkpoint_file
 from viewmaker_cli.errors import UserError
-
-
-def check_ckpt_given(cfg: DictConfig, command: str) -> None:
-    """Before the slow imports: a missing or mistyped ckpt fails in about a second."""
-    if not cfg.ckpt:
-        raise UserError(f"no checkpoint given: vmk {command} ckpt=PATH (e.g. outputs/.../checkpoints/last.ckpt)")
-    checkpoint_file(cfg.ckpt)
 
 
 def load_run(cfg: DictConfig, device: torch.device, before_data: Callable[[dict, dict], None] | None = None):
