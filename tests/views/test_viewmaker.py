@@ -214,17 +214,40 @@ def test_noise_channels_are_drawn_in_float32_under_bf16_autocast() -> None:
 
 
 def test_upsampling_is_nearest_upsampling_in_values_and_gradient() -> None:
-    """The decoder's broadcast upsampling (a faster backward under Inductor) is nn.Upsample(nearest, 2x)."""
-    from viewmaker_cli.views.viewmaker import _Upsample2x
+    """The decoder's upsampling is nn.Upsample(nearest, 2x): eager to the bit (its own kernel), and compiled as a
+    broadcast (a faster backward under Inductor) with the same values and the gradient to rounding."""
+    from viewmaker_cli.views.viewmaker import _broadcast_upsample_2x, _Upsample2x
 
     for x in (torch.rand(2, 5, 3, 4), torch.rand(2, 5, 3, 4).contiguous(memory_format=torch.channels_last), torch.rand(2, 5, 7)):
-        ours, theirs = x.clone().requires_grad_(), x.clone().requires_grad_()
-        out, expected = _Upsample2x()(ours), nn.Upsample(scale_factor=2, mode="nearest")(theirs)
-        assert torch.equal(out, expected)
-        grad = torch.randn_like(out)
-        out.backward(grad)
+        grad = torch.randn(*x.shape[:2], *(2 * s for s in x.shape[2:]))
+        expected_in = x.clone().requires_grad_()
+        expected = nn.Upsample(scale_factor=2, mode="nearest")(expected_in)
         expected.backward(grad)
-        torch.testing.assert_close(ours.grad, theirs.grad)
+        for form, exact in ((_Upsample2x(), True), (_broadcast_upsample_2x, False)):
+            ours = x.clone().requires_grad_()
+            out = form(ours)
+            out.backward(grad)
+            assert torch.equal(out, expected)
+            if exact:
+                assert torch.equal(ours.grad, expected_in.grad)
+            else:
+                torch.testing.assert_close(ours.grad, expected_in.grad)
+
+
+def test_compiled_upsampling_is_the_broadcast() -> None:
+    """Under torch.compile the upsampling traces as the broadcast (what was timed on the H200), not interpolate."""
+    from viewmaker_cli.views.viewmaker import _Upsample2x
+
+    graphs = []
+
+    def backend(gm, example_inputs):
+        graphs.append(gm.code)
+        return gm.forward
+
+    x = torch.rand(2, 3, 4, 4)
+    out = torch.compile(_Upsample2x(), backend=backend, fullgraph=True)(x)
+    assert torch.equal(out, nn.Upsample(scale_factor=2, mode="nearest")(x))
+    assert len(graphs) == 1 and "expand" in graphs[0] and "interpolate" not in graphs[0]
 
 
 @pytest.mark.parametrize("combined", [False, True])
