@@ -214,7 +214,7 @@ def test_noise_channels_are_drawn_in_float32_under_bf16_autocast() -> None:
 
 
 def test_upsampling_is_nearest_upsampling_in_values_and_gradient() -> None:
-    """The decoder's upsampling is nn.Upsample(nearest, 2x): eager to the bit (its own kernel), and compiled as a
+    """The decoder's upsampling is nn.Upsample(nearest, 2x): on the CPU to the bit (its own kernel), and on CUDA a
     broadcast (a faster backward under Inductor) with the same values and the gradient to rounding."""
     from viewmaker_cli.views.viewmaker import _broadcast_upsample_2x, _Upsample2x
 
@@ -234,9 +234,9 @@ def test_upsampling_is_nearest_upsampling_in_values_and_gradient() -> None:
                 torch.testing.assert_close(ours.grad, expected_in.grad)
 
 
-def test_compiled_upsampling_is_the_broadcast() -> None:
-    """Under torch.compile the upsampling traces as the broadcast (what was timed on the H200), not interpolate."""
-    from viewmaker_cli.views.viewmaker import _Upsample2x
+def test_the_broadcast_upsampling_compiles_as_a_broadcast() -> None:
+    """CUDA's form traces whole as the broadcast (what was timed on the H200), not as interpolate."""
+    from viewmaker_cli.views.viewmaker import _broadcast_upsample_2x
 
     graphs = []
 
@@ -245,7 +245,7 @@ def test_compiled_upsampling_is_the_broadcast() -> None:
         return gm.forward
 
     x = torch.rand(2, 3, 4, 4)
-    out = torch.compile(_Upsample2x(), backend=backend, fullgraph=True)(x)
+    out = torch.compile(_broadcast_upsample_2x, backend=backend, fullgraph=True)(x)
     assert torch.equal(out, nn.Upsample(scale_factor=2, mode="nearest")(x))
     assert len(graphs) == 1 and "expand" in graphs[0] and "interpolate" not in graphs[0]
 
